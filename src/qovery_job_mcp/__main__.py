@@ -1,0 +1,3 @@
+from qovery_job_mcp.cli import main
+
+main()

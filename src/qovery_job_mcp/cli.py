@@ -1,0 +1,60 @@
+"""The `qovery-job-mcp` command: read settings, refuse a bad start in one line, serve."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+from qovery_job_mcp.config import ConfigError, Settings, load_settings
+
+
+def _fail(message: str) -> None:
+    print(f"qovery-job-mcp: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def configure_logging(level: str) -> None:
+    """Logs go to stderr: on stdio, stdout carries JSON-RPC and nothing else."""
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request line at INFO; our own logs say what matters.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        settings = load_settings(argv)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    configure_logging(settings.log_level)
+    from qovery_job_mcp.tools import UnknownToolError
+
+    try:
+        serve(settings)
+    except (ConfigError, UnknownToolError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        pass
+
+
+def serve(settings: Settings) -> None:
+    from qovery_job_mcp.server import build_server
+
+    if settings.demo:
+        from qovery_job_mcp.simulated_api import DEMO_JOBS
+
+        jobs = ", ".join(f"{name} ({job_id})" for job_id, name, _ in DEMO_JOBS)
+        print(
+            f"qovery-job-mcp: DEMO MODE, backed by a simulated Qovery API in memory (not Qovery). Demo jobs: {jobs}",
+            file=sys.stderr,
+        )
+    server = build_server(settings)
+    if settings.transport == "stdio":
+        server.run("stdio")
+        return
+    from qovery_job_mcp.http_app import serve_http
+
+    serve_http(server, settings)

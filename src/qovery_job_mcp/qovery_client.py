@@ -1,0 +1,317 @@
+"""The async Qovery API client: one pooled httpx client, retries, deadline, and error sentences.
+
+httpx and tenacity are imported on the first request, not at start-up: the stdio server is
+spawned by the MCP client at every launch and must answer `initialize` quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from qovery_job_mcp import __version__
+from qovery_job_mcp.errors import (
+    ConflictError,
+    CredentialsError,
+    JobError,
+    JobNotFoundError,
+    PermissionDeniedError,
+    QoveryRejectedError,
+    RateLimitedError,
+    UnexpectedAnswerError,
+    UpstreamTimeoutError,
+    UpstreamUnavailableError,
+)
+
+if TYPE_CHECKING:
+    import httpx
+    from tenacity import RetryCallState
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+MAX_DETAIL_CHARS = 300
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 8.0
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+
+def authorization_header(credential: str) -> str:
+    """The Authorization value Qovery expects for a credential.
+
+    API tokens (`qov_…`, and anything that is not a JWT) go as `Token …`: Qovery refuses them as
+    Bearer. JWTs from an OIDC login go as `Bearer …`. A value that already names its scheme is kept.
+    """
+    credential = credential.strip()
+    scheme, _, rest = credential.partition(" ")
+    if rest and scheme.lower() in {"token", "bearer"}:
+        return f"{scheme.capitalize()} {rest.strip()}"
+    if credential.count(".") == 2 and credential.startswith("eyJ"):
+        return f"Bearer {credential}"
+    return f"Token {credential}"
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header, in its delta-seconds or HTTP-date form."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def error_detail(response: httpx.Response) -> str:
+    """Qovery's own explanation from an error body: `detail`, then `message`, then `error`, then the text."""
+    text = response.text
+    detail: str | None = None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("detail", "message", "error"):
+            if isinstance(body.get(key), str) and body[key].strip():
+                detail = body[key].strip()
+                break
+    if detail is None:
+        detail = " ".join(text.split())
+    if len(detail) > MAX_DETAIL_CHARS:
+        detail = detail[:MAX_DETAIL_CHARS] + "…"
+    return detail
+
+
+class _Transient(Exception):
+    """One failed attempt worth retrying; tenacity sees only this type."""
+
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
+
+
+class QoveryClient:
+    """Talks to Qovery for every caller of this process, over one connection pool.
+
+    `sleep` and `clock` are injectable so tests drive backoff and Retry-After without waiting.
+    `transport` lets the demo mode route requests to an in-process simulated API.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        credential: str | None,
+        timeout: float = 30.0,
+        connect_timeout: float = 5.0,
+        max_attempts: int = 3,
+        deadline: float = 45.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credential = credential
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_attempts = max_attempts
+        self.deadline = deadline
+        self._transport = transport
+        self._sleep = sleep
+        self._clock = clock
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def has_credential(self) -> bool:
+        return bool(self._credential)
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            import httpx
+
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=self._transport,
+                timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
+                limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+                headers={"User-Agent": f"qovery-job-mcp/{__version__}", "Accept": "application/json"},
+                follow_redirects=False,
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        credential: str | None = None,
+    ) -> httpx.Response:
+        """Send one logical request, retrying transient failures; return a 2xx or 404 response.
+
+        404 is returned, not raised, because its meaning differs per operation (delete treats it
+        as already done). Everything else that is not 2xx becomes a JobError.
+        """
+        from tenacity import AsyncRetrying, retry_if_exception_type
+
+        secret = credential or self._credential
+        if not secret:
+            raise CredentialsError(
+                "No Qovery credential for this request: set QOVERY_API_KEY, or send your own "
+                "'Authorization: Token qov_…' header to the HTTP endpoint."
+            )
+        headers = {"Authorization": authorization_header(secret)}
+        started = self._clock()
+        last: list[_Transient] = []
+
+        def remaining() -> float:
+            return self.deadline - (self._clock() - started)
+
+        def wait(state: RetryCallState) -> float:
+            failure = last[-1]
+            if failure.retry_after is not None:
+                return failure.retry_after
+            backoff = min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0 ** (state.attempt_number - 1))
+            return backoff * (0.5 + random.random() / 2)
+
+        def stop(state: RetryCallState) -> bool:
+            return state.attempt_number >= self.max_attempts or (state.upcoming_sleep or 0) >= remaining()
+
+        async def attempt() -> httpx.Response:
+            budget = min(self.timeout, remaining())
+            try:
+                with anyio.fail_after(budget):
+                    response = await self._client().request(
+                        method, path, params=params, json=json_body, headers=headers
+                    )
+            except TimeoutError:
+                last.append(_Transient(f"no answer within {budget:.0f} s"))
+                raise last[-1] from None
+            except Exception as exc:
+                if _is_transport_error(exc):
+                    last.append(_Transient(f"connection failed ({type(exc).__name__})"))
+                    raise last[-1] from None
+                raise
+            if response.status_code in RETRYABLE_STATUSES:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                last.append(_Transient(f"HTTP {response.status_code}", response.status_code, retry_after))
+                raise last[-1]
+            return response
+
+        try:
+            async for trial in AsyncRetrying(
+                stop=stop,
+                wait=wait,
+                retry=retry_if_exception_type(_Transient),
+                sleep=self._sleep,
+                reraise=True,
+                before_sleep=lambda s: logger.info(
+                    "Qovery %s %s: %s; retrying in %.2f s", method, path, last[-1].reason, s.upcoming_sleep
+                ),
+            ):
+                with trial:
+                    response = await attempt()
+        except _Transient as failure:
+            raise self._exhausted(failure, len(last), remaining()) from None
+
+        status = response.status_code
+        if status < 300 or status == 404:
+            return response
+        raise status_error(status, error_detail(response))
+
+    def _exhausted(self, failure: _Transient, attempts: int, remaining: float) -> JobError:
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
+        if failure.status == 429:
+            if failure.retry_after is not None and failure.retry_after >= remaining:
+                return RateLimitedError(
+                    f"Qovery is rate-limiting requests (HTTP 429) and asks to wait {failure.retry_after:.0f} s, "
+                    f"longer than this call may take; retry after {failure.retry_after:.0f} seconds.",
+                    failure.retry_after,
+                )
+            return RateLimitedError(
+                f"Qovery is rate-limiting requests (HTTP 429) after {tries}; wait a minute and retry.",
+                failure.retry_after,
+            )
+        if failure.status is None and failure.reason.startswith("no answer"):
+            return UpstreamTimeoutError(
+                f"Qovery did not answer in time ({failure.reason}, {tries}); "
+                "the API may be slow or unreachable: retry shortly or raise QOVERY_TIMEOUT."
+            )
+        if (
+            failure.status is not None
+            and failure.retry_after is not None
+            and failure.retry_after >= remaining
+        ):
+            return UpstreamUnavailableError(
+                f"Qovery is unavailable (HTTP {failure.status}) and asks to retry after "
+                f"{failure.retry_after:.0f} seconds; try again then."
+            )
+        return UpstreamUnavailableError(
+            f"Qovery failed to answer ({failure.reason}) after {tries}; "
+            "the Qovery API may be degraded or unreachable: try again in a minute."
+        )
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, OSError))
+
+
+def status_error(status: int, detail: str) -> JobError:
+    """The JobError for a non-retryable HTTP status from Qovery."""
+    if status == 401:
+        return CredentialsError(
+            "Qovery refused the credentials (HTTP 401). Check QOVERY_API_KEY (or the Authorization you sent): "
+            "an API token (qov_…) must be sent as 'Token <token>', only a JWT as 'Bearer <jwt>'."
+        )
+    if status == 403:
+        return PermissionDeniedError(
+            f"Qovery denied access (HTTP 403: {detail}). The token lacks permission on this job's "
+            "organization; editing and deleting a job need the admin role."
+        )
+    if status == 409:
+        return ConflictError(
+            f"Qovery refused the change (HTTP 409: {detail}). A job name must be unique within its "
+            "environment: choose another name."
+        )
+    if status in (400, 422):
+        return QoveryRejectedError(
+            f"Qovery rejected the request (HTTP {status}: {detail}). Fix that field and retry."
+        )
+    if status >= 500:
+        return UpstreamUnavailableError(
+            f"Qovery failed with HTTP {status} ({detail}); this is on Qovery's side: try again in a minute."
+        )
+    return UnexpectedAnswerError(f"Qovery answered unexpectedly (HTTP {status}: {detail}).")
+
+
+def not_found_error(job_id: str) -> JobNotFoundError:
+    return JobNotFoundError(
+        f"No job with id {job_id} exists, or these credentials cannot see it (HTTP 404). "
+        "Check the id in the Qovery console (job > Settings) and that the token belongs to its organization."
+    )

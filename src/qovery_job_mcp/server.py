@@ -1,0 +1,95 @@
+"""Builds the MCP server: the tools, their shared Qovery client and the instructions for the model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from mcp.server import MCPServer
+
+from qovery_job_mcp import __version__
+from qovery_job_mcp.config import Settings
+from qovery_job_mcp.operations import JobOperations
+from qovery_job_mcp.qovery_client import QoveryClient
+from qovery_job_mcp.tools import ToolDeps, register_tools, select_tools
+from qovery_job_mcp.tools._boundary import CredentialResolver, no_caller_credential
+
+if TYPE_CHECKING:
+    import httpx
+
+SERVER_NAME = "qovery-job-mcp"
+INSTRUCTIONS = """Tools for Qovery jobs (cron and lifecycle containers deployed by Qovery to Kubernetes). Every tool
+takes a job's UUID (`job_id`). To investigate a failed run, call get-job-status (state, last action and result, step
+durations), then list-last-job-commits and get-job-id. To change a job, read it with get-job-id, call edit-job with
+`dry_run: true` and only the fields to change, show the user the `changes`, then call edit-job again without dry_run.
+Confirm with the user before delete-job: it cannot be undone. cpu is in millicores (1000 = 1 vCPU), memory in MB."""
+
+
+def demo_instructions() -> str:
+    from qovery_job_mcp.simulated_api import DEMO_JOBS
+
+    lines = "\n".join(f"- {job_id} {name}: {summary}" for job_id, name, summary in DEMO_JOBS)
+    return (
+        "DEMO MODE: this server talks to a simulated Qovery API held in memory, not to Qovery; edits and deletes "
+        f"change only the simulation and are lost at exit. Demo jobs:\n{lines}\n\n{INSTRUCTIONS}"
+    )
+
+
+def build_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> QoveryClient:
+    credential = settings.api_key
+    if settings.demo and transport is None:
+        from qovery_job_mcp.demo import demo_transport
+
+        transport = demo_transport()
+        credential = credential or demo_api_key()
+    return QoveryClient(
+        settings.api_url,
+        credential=credential,
+        timeout=settings.timeout,
+        connect_timeout=settings.connect_timeout,
+        max_attempts=settings.max_attempts,
+        deadline=settings.deadline,
+        transport=transport,
+    )
+
+
+def demo_api_key() -> str:
+    from qovery_job_mcp.simulated_api import DEMO_API_KEY
+
+    return DEMO_API_KEY
+
+
+def build_server(
+    settings: Settings,
+    *,
+    client: QoveryClient | None = None,
+    resolve_credential: CredentialResolver = no_caller_credential,
+) -> MCPServer[Any]:
+    """The MCP server for these settings; `client` may be given to share one (tests, benchmarks)."""
+    client = client or build_client(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
+        try:
+            yield None
+        finally:
+            await client.aclose()
+
+    server: MCPServer[Any] = MCPServer(
+        SERVER_NAME,
+        title="Qovery jobs",
+        version=__version__,
+        instructions=demo_instructions() if settings.demo else INSTRUCTIONS,
+        website_url="https://github.com/qovery-job-mcp/qovery-job-mcp",
+        lifespan=lifespan,
+        log_level=settings.log_level,  # type: ignore[arg-type]
+    )
+    names = select_tools(read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools)
+    deps = ToolDeps(
+        operations=JobOperations(client),
+        resolve_credential=resolve_credential,
+        secrets=tuple(s for s in (settings.api_key,) if s),
+    )
+    register_tools(server, deps, names)
+    return server

@@ -1,0 +1,61 @@
+"""edit-job: change some settings of a job without touching the others."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from qovery_job_mcp.jobs import EditResult
+from qovery_job_mcp.tools._boundary import ToolDeps, hints, run_tool
+from qovery_job_mcp.tools._params import JobId
+
+NAME = "edit-job"
+READ_ONLY = False
+DESCRIPTION = """Change a Qovery job's settings. `body` lists only what to change, as a JSON Merge Patch over the job's
+current settings: omitted fields stay as they are, `null` removes a field, objects merge, arrays replace. Examples:
+bump an image tag `{"source": {"image": {"tag": "1.9.0"}}}`; reschedule a cron job
+`{"schedule": {"cronjob": {"scheduled_at": "0 3 * * *"}}}`; resources `{"cpu": 1000, "memory": 1024}` (cpu in
+millicores, memory in MB); change the on_start command `{"schedule": {"on_start": {"arguments": ["-c", "make"]}}}`.
+Editable fields: name, description, cpu, memory, gpu, ephemeral_storage_in_gib, max_nb_restart,
+max_duration_seconds, auto_preview, port, cpu_architecture, healthchecks, auto_deploy, icon_uri, source, schedule,
+annotations_groups, labels_groups ([{"id": …}]). A CRON job only takes schedule.cronjob, a LIFECYCLE job only
+schedule.on_start/on_stop/on_delete. Use `dry_run: true` first to see the full request and the list of `changes`
+without sending anything. Returns the updated job and `changes` (JSON Pointer paths with before/after). The job must
+be redeployed for changes to run. `replace: true` sends `body` as the complete job settings instead (rarely needed)."""
+
+
+def register(server: MCPServer[Any], deps: ToolDeps) -> None:
+    async def edit_job(
+        job_id: JobId,
+        body: Annotated[
+            dict[str, Any],
+            Field(description="Fields to change (JSON Merge Patch over the current settings), not empty."),
+        ],
+        ctx: Context[Any, Any],
+        dry_run: Annotated[
+            bool, Field(description="Compute and return the request and changes, but send nothing.")
+        ] = False,
+        replace: Annotated[
+            bool, Field(description="Treat body as the complete job settings (a full replace), not a patch.")
+        ] = False,
+    ) -> Annotated[CallToolResult, EditResult]:
+        return await run_tool(
+            deps,
+            ctx,
+            NAME,
+            lambda cred: deps.operations.edit_job(
+                job_id, body, dry_run=dry_run, replace=replace, credential=cred
+            ),
+        )
+
+    server.add_tool(
+        edit_job,
+        name=NAME,
+        title="Edit job",
+        description=DESCRIPTION,
+        annotations=hints(read_only=False, destructive=False, title="Edit job"),
+    )

@@ -1,0 +1,53 @@
+"""get-job-id through a real MCP client against the simulated Qovery API on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from tests.conftest import API_KEY, MIGRATIONS, MISSING, NIGHTLY, LiveQovery
+from tests.helpers import error_text
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_returns_the_job_as_qovery_does(client: Client, qovery: LiveQovery) -> None:
+    result = await client.call_tool("get-job-id", {"job_id": NIGHTLY})
+    assert not result.is_error
+    assert result.structured_content == qovery.sim.jobs[NIGHTLY]
+    assert result.structured_content["job_type"] == "CRON"
+
+
+async def test_lifecycle_job_and_token_scheme(client: Client, qovery: LiveQovery) -> None:
+    result = await client.call_tool("get-job-id", {"job_id": MIGRATIONS.upper()})
+    assert result.structured_content["schedule"]["on_start"]["arguments"] == ["-c", "npm run migrate"]
+    (sent,) = qovery.sim.requests
+    assert sent.path == f"/job/{MIGRATIONS}"
+    assert sent.authorization == f"Token {API_KEY}"
+
+
+@pytest.mark.parametrize(
+    "bad_id", ["../organization", "abc", f"{NIGHTLY}/status", f"{NIGHTLY}?x=1", "", "%2F"]
+)
+async def test_invalid_id_never_reaches_qovery(client: Client, qovery: LiveQovery, bad_id: str) -> None:
+    text = error_text(await client.call_tool("get-job-id", {"job_id": bad_id}))
+    assert "job_id must be a job's UUID" in text
+    assert qovery.sim.requests == []
+
+
+async def test_missing_job_is_a_clear_404(client: Client) -> None:
+    text = error_text(await client.call_tool("get-job-id", {"job_id": MISSING}))
+    assert f"No job with id {MISSING} exists" in text
+    assert "404" in text
+
+
+async def test_extra_fields_from_qovery_are_kept(client: Client, qovery: LiveQovery) -> None:
+    qovery.sim.jobs[NIGHTLY]["brand_new_field"] = {"added": "later"}
+    result = await client.call_tool("get-job-id", {"job_id": NIGHTLY})
+    assert result.structured_content["brand_new_field"] == {"added": "later"}
+
+
+async def test_unknown_job_type_is_an_unexpected_answer(client: Client, qovery: LiveQovery) -> None:
+    qovery.sim.jobs[NIGHTLY]["job_type"] = "BATCH"
+    text = error_text(await client.call_tool("get-job-id", {"job_id": NIGHTLY}))
+    assert "Qovery answered unexpectedly" in text
