@@ -53,11 +53,18 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def qovery() -> Iterator[LiveQovery]:
+@pytest.fixture(scope="session")
+def served_qovery() -> Iterator[LiveQovery]:
     sim = SimulatedQovery(api_tokens=(API_KEY,), jwts=(JWT,))
     with serve_on_loopback(sim.app) as url:
         yield LiveQovery(sim, url)
+
+
+@pytest.fixture
+def qovery(served_qovery: LiveQovery) -> LiveQovery:
+    """The simulated Qovery API on a real loopback port, in its seeded state for each test."""
+    served_qovery.sim.reset()
+    return served_qovery
 
 
 @pytest.fixture

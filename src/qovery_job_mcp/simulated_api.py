@@ -343,12 +343,8 @@ class SimulatedQovery:
     ) -> None:
         self.api_tokens = set(api_tokens)
         self.jwts = set(jwts)
-        self.jobs = demo_jobs() if jobs is None else jobs
-        self.commits = demo_commits()
-        self.statuses = demo_statuses()
-        self.requests: list[RecordedRequest] = []
-        self.faults: dict[str, deque[Fault]] = {}
         self._lock = threading.Lock()
+        self.reset(jobs)
         self.app = Starlette(
             routes=[
                 Route("/job/{job_id}", self._job, methods=["GET", "PUT", "DELETE"]),
@@ -358,6 +354,15 @@ class SimulatedQovery:
         )
 
     # -- test controls -------------------------------------------------------------------------
+
+    def reset(self, jobs: dict[str, dict[str, Any]] | None = None) -> None:
+        """Back to the seeded state, so one served instance can host many independent tests."""
+        with self._lock:
+            self.jobs = demo_jobs() if jobs is None else jobs
+            self.commits = demo_commits()
+            self.statuses = demo_statuses()
+            self.requests: list[RecordedRequest] = []
+            self.faults: dict[str, deque[Fault]] = {}
 
     def fail_next(self, route: str, *faults: Fault) -> None:
         """Answer the next requests of `route` ("job", "commit" or "status") with these faults."""
