@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -313,6 +314,8 @@ class Fault:
     body: str | bytes = '{"status":503,"detail":"Service temporarily unavailable"}'
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    #: Seconds to stall before answering: a slow upstream (graceful-shutdown tests).
+    delay: float = 0.0
 
 
 @dataclass
@@ -384,6 +387,8 @@ class SimulatedQovery:
             queue = self.faults.get(route)
             fault = queue.popleft() if queue else None
         if fault is not None:
+            if fault.delay:
+                await anyio.sleep(fault.delay)
             return Response(
                 fault.body, status_code=fault.status, headers=fault.headers, media_type=fault.content_type
             )
