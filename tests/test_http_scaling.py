@@ -61,7 +61,8 @@ async def converse(first: RunningServer, transport: Alternating, mode: str) -> N
     async with http_client(first.url, mode=mode, transport=transport) as client:
         assert len((await client.list_tools()).tools) == 5
         job = await client.call_tool("get-job-id", {"job_id": NIGHTLY})
-        assert not job.is_error and job.structured_content
+        assert not job.is_error
+        assert job.structured_content
         status = await client.call_tool("get-job-status", {"job_id": NIGHTLY})
         assert not status.is_error
         commits = await client.call_tool("list-last-job-commits", {"job_id": MIGRATIONS})
