@@ -11,7 +11,8 @@ ROOT=$PWD
 
 NODE_PACKAGE_VERSION=22
 SUITE=@modelcontextprotocol/conformance@0.1.16
-SCENARIOS=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams)
+# Override with CONFORMANCE_SCENARIOS="a b" (space-separated) to run others.
+read -r -a SCENARIOS <<<"${CONFORMANCE_SCENARIOS:-server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams}"
 CACHE="${QOVERY_MCP_CONFORMANCE_CACHE:-$ROOT/.cache/conformance}"
 START_TIMEOUT=30
 
@@ -64,8 +65,12 @@ stop_server() {
 }
 trap stop_server EXIT
 
+PY=$("${UV[@]}" run --quiet python -c 'import sys; print(sys.executable)')
 free_port() {
-  "${UV[@]}" run --quiet python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+healthy_at() {
+  "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$1" >/dev/null 2>&1
 }
 
 RESULTS="$CACHE/results"
@@ -74,11 +79,11 @@ for mode in stateful stateless; do
   port=$(free_port)
   flags=(--demo --transport http --host 127.0.0.1 --port "$port")
   [[ $mode == stateless ]] && flags+=(--stateless)
-  "${UV[@]}" run --quiet python -m qovery_job_mcp "${flags[@]}" 2>"$CACHE/server-$mode.log" &
+  "$PY" -m qovery_job_mcp "${flags[@]}" 2>"$CACHE/server-$mode.log" &
   SERVER_PID=$!
   healthy=0
   for _ in $(seq $((START_TIMEOUT * 10))); do
-    if curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then healthy=1; break; fi
+    if healthy_at "http://127.0.0.1:$port/healthz"; then healthy=1; break; fi
     kill -0 "$SERVER_PID" 2>/dev/null || break
     sleep 0.1
   done
@@ -106,4 +111,4 @@ if (( failures )); then
   echo "conformance: $failures scenario run(s) failed" >&2
   exit 1
 fi
-echo "conformance: all ${#SCENARIOS[@]} scenarios passed in stateful and stateless mode"
+echo "conformance: all ${#SCENARIOS[@]} scenario(s) passed in stateful and stateless mode"
