@@ -85,6 +85,8 @@ async def test_each_caller_is_served_with_its_own_credential(
 
     async def caller(index: int, authorization: str, mode: str) -> None:
         async with http_client(server.url, {"Authorization": authorization}, mode=mode) as client:
+            # Both protocol eras: ctx.headers must carry each request's headers in either.
+            assert client.protocol_version == ("2026-07-28" if mode == "auto" else "2025-11-25")
 
             async def one(call: int) -> None:
                 target = NIGHTLY if call % 4 == 0 else job_id(index, call)
