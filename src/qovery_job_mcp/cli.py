@@ -51,7 +51,13 @@ def serve(settings: Settings) -> None:
             f"qovery-job-mcp: DEMO MODE, backed by a simulated Qovery API in memory (not Qovery). Demo jobs: {jobs}",
             file=sys.stderr,
         )
-    server = build_server(settings)
+    if settings.transport != "stdio" and settings.credentials_mode == "per-request":
+        # No server key: each HTTP request's own Authorization is forwarded to Qovery for that request.
+        from qovery_job_mcp.http_app import caller_credential_from_context
+
+        server = build_server(settings, resolve_credential=caller_credential_from_context)
+    else:
+        server = build_server(settings)
     if settings.transport == "stdio":
         server.run("stdio")
         return

@@ -7,7 +7,9 @@ effective value's source and there is exactly one place that knows every knob.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +19,16 @@ DEFAULT_API_URL = "https://api.qovery.com"
 DEFAULT_PORTS = {"stdio": 0, "http": 9090, "rest": 8080}
 TRANSPORT_ALIASES = {"stdio": "stdio", "http": "http", "streamable-http": "http", "rest": "rest"}
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+#: Host headers always accepted: the loopback names, bare or with any port.
+DEFAULT_ALLOWED_HOSTS = tuple(f"{name}{port}" for name in LOOPBACK_NAMES for port in ("", ":*"))
+#: Origins always accepted: http and https on the loopback names, any port (or none).
+DEFAULT_ALLOWED_ORIGINS = tuple(
+    f"{scheme}://{name}{port}"
+    for scheme in ("http", "https")
+    for name in LOOPBACK_NAMES
+    for port in ("", ":*")
+)
 
 
 class ConfigError(Exception):
@@ -42,10 +54,24 @@ class Settings:
     read_only: bool = False
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
+    # HTTP deployment (issue 3). The shared secret callers must present when the server lends its key.
+    auth_token: str | None = field(default=None, repr=False)
+    allow_unauthenticated: bool = False
+    allowed_hosts: tuple[str, ...] = DEFAULT_ALLOWED_HOSTS
+    allowed_origins: tuple[str, ...] = DEFAULT_ALLOWED_ORIGINS
+    stateless: bool = False
+    json_response: bool = False
+    #: Seconds that calls in flight get to finish after SIGTERM before the process exits anyway.
+    shutdown_grace: float = 10.0
 
     @property
     def effective_port(self) -> int:
         return self.port or DEFAULT_PORTS[self.transport]
+
+    @property
+    def credentials_mode(self) -> str:
+        """ "server" when this process holds a Qovery key (or the demo one); "per-request" otherwise."""
+        return "server" if self.api_key or self.demo else "per-request"
 
 
 def _env_flag(value: str | None) -> bool:
@@ -104,7 +130,78 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=env.get("QOVERY_MCP_EXCLUDE_TOOLS", ""),
         help="Comma-separated tools to hide.",
     )
+    parser.add_argument(
+        "--auth-token",
+        default=env.get("QOVERY_MCP_AUTH_TOKEN"),
+        help="Shared secret HTTP callers must send as 'Authorization: Bearer <token>' (server-held key only). "
+        "Env: QOVERY_MCP_AUTH_TOKEN (prefer it: flags show up in process lists).",
+    )
+    parser.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        default=_env_flag(env.get("QOVERY_MCP_ALLOW_UNAUTHENTICATED")),
+        help="Serve a server-held key on a non-loopback address without an auth token (you accept the risk).",
+    )
+    parser.add_argument(
+        "--allowed-hosts",
+        default=env.get("QOVERY_MCP_ALLOWED_HOSTS", ""),
+        help="Extra Host header values to accept, comma-separated: name, name:port or name:* "
+        "(loopback names are always accepted). Env: QOVERY_MCP_ALLOWED_HOSTS.",
+    )
+    parser.add_argument(
+        "--allowed-origins",
+        default=env.get("QOVERY_MCP_ALLOWED_ORIGINS", ""),
+        help="Extra browser Origins to accept, comma-separated, e.g. https://app.example.com "
+        "(loopback origins are always accepted). Env: QOVERY_MCP_ALLOWED_ORIGINS.",
+    )
+    parser.add_argument(
+        "--stateless",
+        action="store_true",
+        default=_env_flag(env.get("QOVERY_MCP_STATELESS")),
+        help="No server-side MCP session: any replica can answer any request. Env: QOVERY_MCP_STATELESS=1.",
+    )
+    parser.add_argument(
+        "--json-response",
+        action="store_true",
+        default=_env_flag(env.get("QOVERY_MCP_JSON_RESPONSE")),
+        help="Answer with plain JSON bodies instead of SSE streams. Env: QOVERY_MCP_JSON_RESPONSE=1.",
+    )
     return parser
+
+
+def is_loopback_host(host: str) -> bool:
+    """True when a bind address only listens on this machine."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+_HOST_PATTERN = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:([0-9]{1,5}|\*))?$")
+
+
+def _check_hosts(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if not _HOST_PATTERN.match(value):
+            raise ConfigError(
+                f"Allowed host {value!r} is not valid: use name, name:port or name:* "
+                "(for example mcp.example.com or mcp.example.com:443)."
+            )
+    return values
+
+
+def _check_origins(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        scheme, sep, rest = value.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise ConfigError(
+                f"Allowed origin {value!r} is not valid: use scheme://name[:port], "
+                "for example https://app.example.com or http://localhost:*."
+            )
+    return values
 
 
 def _positive_number(name: str, raw: str | None, default: float) -> float:
@@ -146,11 +243,33 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         raise ConfigError(f"QOVERY_MAX_ATTEMPTS must be a whole number from 1 to 10, got {attempts_raw!r}.")
 
     api_key = (env.get("QOVERY_API_KEY") or env.get("QOVERY_API_TOKEN") or "").strip() or None
-    if api_key is None and not args.demo:
+    if api_key is None and not args.demo and transport == "stdio":
+        # Over HTTP a missing key means per-request credentials; stdio has no caller to ask.
         raise ConfigError(
             "QOVERY_API_KEY is not set: create an API token in the Qovery console "
             "(Organization settings > API tokens) and export QOVERY_API_KEY=qov_..., or run with --demo."
         )
+    auth_token = (str(args.auth_token or "")).strip() or None
+    server_held = api_key is not None or bool(args.demo)
+    if transport != "stdio":
+        if not server_held and auth_token:
+            raise ConfigError(
+                "QOVERY_MCP_AUTH_TOKEN is set but QOVERY_API_KEY is not: without a server key each caller "
+                "sends their own Qovery credential, which Qovery checks itself, so there is nothing to guard "
+                "with a shared token. Unset QOVERY_MCP_AUTH_TOKEN, or set QOVERY_API_KEY to lend one key."
+            )
+        if (
+            api_key is not None
+            and not auth_token
+            and not args.allow_unauthenticated
+            and not is_loopback_host(str(args.host))
+        ):
+            raise ConfigError(
+                f"Refusing to serve on {args.host} with the server's QOVERY_API_KEY and no caller "
+                "authentication: anyone who can reach it would use your Qovery key. Set "
+                "QOVERY_MCP_AUTH_TOKEN, bind to 127.0.0.1, unset QOVERY_API_KEY for per-request "
+                "credentials, or pass --allow-unauthenticated."
+            )
 
     timeout = _positive_number("QOVERY_TIMEOUT", env.get("QOVERY_TIMEOUT"), 30.0)
     deadline = _positive_number("QOVERY_DEADLINE", env.get("QOVERY_DEADLINE"), 45.0)
@@ -168,4 +287,10 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         read_only=bool(args.read_only),
         tools=_csv(args.tools),
         exclude_tools=_csv(args.exclude_tools),
+        auth_token=auth_token,
+        allow_unauthenticated=bool(args.allow_unauthenticated),
+        allowed_hosts=DEFAULT_ALLOWED_HOSTS + _check_hosts(_csv(args.allowed_hosts)),
+        allowed_origins=DEFAULT_ALLOWED_ORIGINS + _check_origins(_csv(args.allowed_origins)),
+        stateless=bool(args.stateless),
+        json_response=bool(args.json_response),
     )

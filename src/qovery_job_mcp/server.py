@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, InputRequiredResult
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings
 from qovery_job_mcp.operations import JobOperations
 from qovery_job_mcp.qovery_client import QoveryClient
-from qovery_job_mcp.tools import ToolDeps, register_tools, select_tools
+from qovery_job_mcp.tools import READ_ONLY_TOOLS, TOOL_NAMES, ToolDeps, register_tools, select_tools
 from qovery_job_mcp.tools._boundary import CredentialResolver, no_caller_credential
 
 if TYPE_CHECKING:
@@ -60,6 +64,41 @@ def demo_api_key() -> str:
     return DEMO_API_KEY
 
 
+class JobServer(MCPServer[Any]):
+    """MCPServer that explains why a tool it does not offer is refused, instead of "Unknown tool"."""
+
+    refusals: Mapping[str, str] = MappingProxyType({})
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        reason = self.refusals.get(name)
+        if reason is not None:
+            raise ToolError(reason)
+        return await super().call_tool(name, arguments, context)
+
+
+def refusals_for(offered: tuple[str, ...], *, read_only: bool) -> Mapping[str, str]:
+    """A sentence for each known tool this server does not offer, saying why and what to do."""
+    offered_text = ", ".join(offered) or "none"
+    refusals = {}
+    for name in TOOL_NAMES:
+        if name in offered:
+            continue
+        if read_only and name not in READ_ONLY_TOOLS:
+            refusals[name] = (
+                f"{name} is refused: this server runs in read-only mode (--read-only / QOVERY_MCP_READ_ONLY), "
+                f"so it cannot change or delete jobs. Tools offered: {offered_text}. Ask its operator for a "
+                "server without read-only mode to make this change."
+            )
+        else:
+            refusals[name] = (
+                f"{name} is turned off on this server (--tools / --exclude-tools). Tools offered: "
+                f"{offered_text}."
+            )
+    return MappingProxyType(refusals)
+
+
 def build_server(
     settings: Settings,
     *,
@@ -76,7 +115,7 @@ def build_server(
         finally:
             await client.aclose()
 
-    server: MCPServer[Any] = MCPServer(
+    server = JobServer(
         SERVER_NAME,
         title="Qovery jobs",
         version=__version__,
@@ -86,6 +125,7 @@ def build_server(
         log_level=settings.log_level,  # type: ignore[arg-type]
     )
     names = select_tools(read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools)
+    server.refusals = refusals_for(names, read_only=settings.read_only)
     deps = ToolDeps(
         operations=JobOperations(client),
         resolve_credential=resolve_credential,

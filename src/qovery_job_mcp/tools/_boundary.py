@@ -64,7 +64,8 @@ async def run_tool(
 ) -> CallToolResult:
     """Run one operation with the caller's credential and turn its outcome into a tool result."""
     credential = deps.resolve_credential(ctx)
-    secrets = (*deps.secrets, credential)
+    # The credential arrives as "<Scheme> <value>": scrub the bare value too.
+    secrets = (*deps.secrets, credential, credential.partition(" ")[2] if credential else None)
     try:
         result = await call(credential)
     except JobError as exc:

@@ -1,0 +1,127 @@
+"""Graceful shutdown for the HTTP servers: on SIGTERM, finish what is running, refuse what is new.
+
+A container platform sends SIGTERM before it replaces a replica. uvicorn on its own closes the
+listening socket at once (new clients get "connection refused", not an answer) and then exits by
+re-raising the signal (exit status 143, which platforms report as a crash). Here instead:
+
+- the first SIGTERM (or Ctrl-C) starts a drain: every new request, `/healthz` included, gets 503
+  with `Connection: close`, so load balancers take the replica out and clients retry elsewhere;
+- requests in flight carry on until none is left or the grace period (10 s) is over;
+- then uvicorn shuts down normally and the process exits 0. A second signal exits at once.
+
+Long-lived SSE streams (`GET` with `Accept: text/event-stream`: MCP's standalone notification
+stream) are not calls in flight and do not hold the drain open.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import uvicorn
+
+from qovery_job_mcp.auth import send_json
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+logger = logging.getLogger(__name__)
+
+#: After the drain, how long idle or streaming connections get before uvicorn cancels them.
+CLOSE_TIMEOUT = 1.0
+
+
+@dataclass
+class Drain:
+    """Shared state between the middleware (counts calls) and the server (decides when to exit)."""
+
+    draining: bool = False
+    in_flight: int = 0
+
+
+class DrainMiddleware:
+    """Counts requests in flight and answers 503 once a drain has started."""
+
+    def __init__(self, app: ASGIApp, drain: Drain) -> None:
+        self.app = app
+        self.drain = drain
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.drain.draining:
+            await send_json(
+                send,
+                503,
+                {
+                    "status": "draining",
+                    "detail": "This server is shutting down and takes no new requests; retry on another "
+                    "replica or in a moment.",
+                },
+                {"Connection": "close", "Retry-After": "1"},
+            )
+            return
+        accept = dict(scope["headers"]).get(b"accept", b"")
+        if scope["method"] == "GET" and b"text/event-stream" in accept:
+            await self.app(scope, receive, send)
+            return
+        self.drain.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.drain.in_flight -= 1
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn.Server whose first SIGTERM/SIGINT drains instead of stopping, and which exits 0."""
+
+    def __init__(self, config: uvicorn.Config, drain: Drain, grace: float) -> None:
+        super().__init__(config)
+        self.drain = drain
+        self.grace = grace
+        self._drain_deadline = 0.0
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.drain.draining:
+            # A second signal: stop now. Not recorded in _captured_signals, so the exit stays clean.
+            self.should_exit = True
+            self.force_exit = True
+            return
+        logger.warning(
+            "Received %s: draining (%d call(s) in flight, up to %.0f s), new requests get 503.",
+            signal.Signals(sig).name,
+            self.drain.in_flight,
+            self.grace,
+        )
+        self.drain.draining = True
+        self._drain_deadline = time.monotonic() + self.grace
+
+    async def on_tick(self, counter: int) -> bool:
+        if self.drain.draining and not self.should_exit:
+            if self.drain.in_flight == 0:
+                self.should_exit = True
+            elif time.monotonic() >= self._drain_deadline:
+                logger.warning("Grace period over: stopping with %d call(s) in flight.", self.drain.in_flight)
+                self.should_exit = True
+        return await super().on_tick(counter)
+
+
+def serve_gracefully(app: ASGIApp, *, host: str, port: int, log_level: str, grace: float = 10.0) -> None:
+    """Serve an ASGI app with uvicorn and the drain above; returns after a clean shutdown."""
+    drain = Drain()
+    config = uvicorn.Config(
+        DrainMiddleware(app, drain),
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        access_log=log_level == "DEBUG",
+        timeout_graceful_shutdown=int(CLOSE_TIMEOUT),
+        server_header=False,
+    )
+    DrainingServer(config, drain, grace).run()

@@ -1,0 +1,120 @@
+"""Run our HTTP server as a real subprocess on a free loopback port, and talk to it with mcp.Client.
+
+Every start waits for /healthz within a bound, and every process is terminated (then killed) in a
+`finally`, whatever the test did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
+from tests.conftest import API_KEY, JWT, PYTHON, LiveQovery, subprocess_env
+
+START_TIMEOUT = 30.0
+
+
+@contextlib.contextmanager
+def live_qovery(
+    api_tokens: tuple[str, ...] = (API_KEY,), jwts: tuple[str, ...] = (JWT,)
+) -> Iterator[LiveQovery]:
+    """The simulated Qovery API on a loopback port, for module-scoped server fixtures."""
+    sim = SimulatedQovery(api_tokens=api_tokens, jwts=jwts)
+    with serve_on_loopback(sim.app) as url:
+        yield LiveQovery(sim, url)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    stderr_file: IO[bytes]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/mcp"
+
+    def stderr(self) -> str:
+        return Path(self.stderr_file.name).read_text(errors="replace")
+
+
+def wait_healthy(server: RunningServer, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"server exited with {server.process.returncode}: {server.stderr()}")
+        try:
+            if httpx.get(f"{server.base}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"server did not become healthy within {timeout} s: {server.stderr()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def http_server(*args: str, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
+    """Start `qovery-job-mcp --transport http` with these flags and env on a free loopback port."""
+    port = free_port()
+    command = [PYTHON, "-m", "qovery_job_mcp", "--transport", "http", "--port", str(port), *args]
+    with tempfile.NamedTemporaryFile(prefix="qjm-http-", suffix=".log") as log:
+        process = subprocess.Popen(
+            command, env=subprocess_env(**dict(env or {})), stdin=subprocess.DEVNULL, stdout=log, stderr=log
+        )
+        server = RunningServer(process, port, log)
+        try:
+            wait_healthy(server)
+            yield server
+        finally:
+            stop(process)
+
+
+@contextlib.asynccontextmanager
+async def http_client(
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    mode: str = "auto",
+    transport: httpx2.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Client]:
+    """An MCP client over streamable HTTP whose every request carries `headers`."""
+    kwargs: dict[str, Any] = {"headers": dict(headers or {}), "timeout": 30.0}
+    if transport is not None:
+        kwargs["transport"] = transport
+    async with (
+        httpx2.AsyncClient(**kwargs) as http,
+        Client(streamable_http_client(url, http_client=http), mode=mode) as client,  # type: ignore[arg-type]
+    ):
+        yield client
