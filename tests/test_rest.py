@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import openapi_spec_validator
 import pytest
 
 from qovery_job_mcp.jobs import job_to_request
@@ -212,6 +213,7 @@ def test_healthz_and_openapi(rest: httpx.Client) -> None:
         "list-last-job-commits",
         "get-job-status",
     }
+    openapi_spec_validator.validate(document)  # a valid OpenAPI 3.1 document, not just JSON
     schemas = document["components"]["schemas"]
     assert {"Job", "JobStatus", "CommitList", "EditResult", "JobRequest", "Problem"} <= set(schemas)
     assert schemas["Problem"]["required"] == ["type", "title", "status", "detail"]
@@ -387,6 +389,8 @@ def test_bad_edit_query_changes_nothing(
         (b"{}", "body is empty: there is nothing to change"),
         (b'{"cpu": 500', "The request body is not valid JSON"),
         (b'{"cpu": NaN}', "NaN is not a JSON number"),
+        (b'{"healthchecks": {"x": 1e400}}', "1e400 is out of range"),
+        (b'{"cpu": ' + b"9" * 5000 + b"}", "The request body is not valid JSON"),
         (b"\xff\xfe\xfa", "not UTF-8"),
         (b"[1, 2]", "body must be a JSON object"),
         (b'"cpu"', "body must be a JSON object"),

@@ -212,6 +212,13 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is out of range for a number")
+    return value
+
+
 async def _json_body(request: Request, accepted: tuple[str, ...]) -> Any:
     """The request body as JSON, or a 400/413/415 error that says how to send it."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -233,7 +240,7 @@ async def _json_body(request: Request, accepted: tuple[str, ...]) -> Any:
             'The request body is empty: send a JSON object, e.g. {"source": {"image": {"tag": "1.9.0"}}}.'
         )
     try:
-        body = json.loads(bytes(raw), parse_constant=_refuse_constant)
+        body = json.loads(bytes(raw), parse_constant=_refuse_constant, parse_float=_finite_float)
     except UnicodeDecodeError:
         raise InvalidInputError("The request body is not UTF-8 text; send a JSON object in UTF-8.") from None
     except json.JSONDecodeError as exc:

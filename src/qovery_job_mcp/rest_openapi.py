@@ -78,6 +78,7 @@ _UPSTREAM_ERRORS = {
     "502": _problem("Qovery kept failing or answered something unexpected."),
     "503": _problem("Qovery is rate-limiting requests."),
     "504": _problem("Qovery did not answer in time."),
+    "421": _problem("The Host header is not a loopback name while the server listens on loopback."),
 }
 _BODY_ERRORS = {
     "409": _problem("Qovery refused the change (a job name must be unique within its environment)."),
