@@ -18,7 +18,8 @@ import pytest
 
 from qovery_job_mcp.jobs import job_to_request
 from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.rest import MAX_BODY_BYTES, build_rest_app
+from qovery_job_mcp.rest import build_rest_app
+from qovery_job_mcp.rest_input import MAX_BODY_BYTES
 from qovery_job_mcp.rest_openapi import OPERATIONS
 from qovery_job_mcp.simulated_api import (
     DEMO_API_KEY,

@@ -1,9 +1,9 @@
 """The REST adapter: the five job operations as /v1/job/{jobid} resources, on port 8080 by default.
 
 A thin shell over JobOperations, like the MCP tools: the same validation, the same Qovery calls,
-the same sentences. What is REST-specific lives here: parsing the path, the query and the body
-strictly (bad input is a 400 problem, never a 500), mapping outcomes to HTTP statuses, answering
-errors as RFC 9457 problem documents, 405 with `Allow`, and read-only mode.
+the same sentences. What is REST-specific lives here: mapping outcomes to HTTP statuses, answering
+errors as RFC 9457 problem documents, 405 with `Allow`, read-only mode and the Host rule. Strict
+parsing of what callers send is in rest_input.py, the OpenAPI document in rest_openapi.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import ipaddress
 import json
 import logging
 import math
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,16 +27,16 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from qovery_job_mcp import __version__
+from qovery_job_mcp import rest_input as parse
 from qovery_job_mcp.config import Settings
 from qovery_job_mcp.errors import (
-    InvalidInputError,
     JobError,
     JobNotFoundError,
     RateLimitedError,
     UnexpectedAnswerError,
     quote_input,
 )
-from qovery_job_mcp.operations import JobOperations, invalid_job_id, validate_limit
+from qovery_job_mcp.operations import JobOperations
 from qovery_job_mcp.redaction import redact
 from qovery_job_mcp.rest_openapi import (
     JSON,
@@ -53,12 +52,6 @@ logger = logging.getLogger("qovery_job_mcp.rest")
 JOB_PATH = "/v1/job/{jobid}"
 COMMIT_PATH = "/v1/job/{jobid}/commit"
 STATUS_PATH = "/v1/job/{jobid}/status"
-#: A job's settings are a few kilobytes; anything near this is not a job.
-MAX_BODY_BYTES = 1024 * 1024
-#: Job settings nest about five levels deep; a deeper body is refused before it reaches recursive code.
-MAX_BODY_DEPTH = 32
-UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-SHA_RE = re.compile(r"[0-9a-fA-F]{4,64}")
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -69,16 +62,6 @@ class MethodNotAllowedError(JobError):
     def __init__(self, message: str, allow: Iterable[str]) -> None:
         super().__init__(message)
         self.allow = ", ".join(allow)
-
-
-class PayloadTooLargeError(JobError):
-    http_status = 413
-    kind = "payload-too-large"
-
-
-class UnsupportedMediaTypeError(JobError):
-    http_status = 415
-    kind = "unsupported-media-type"
 
 
 class HostNotAllowedError(JobError):
@@ -139,125 +122,6 @@ def _error_response(exc: JobError, detail: str) -> Response:
         headers["Retry-After"] = str(math.ceil(exc.retry_after_seconds))
         extra["retry_after_seconds"] = exc.retry_after_seconds
     return problem(exc.http_status, exc.kind, detail, headers=headers, **extra)
-
-
-# ---------------------------------------------------------------------------------------------
-# Strict parsing of the path, the query and the body
-# ---------------------------------------------------------------------------------------------
-
-
-def _job_id(request: Request) -> str:
-    raw = str(request.path_params["jobid"])
-    if not UUID_RE.fullmatch(raw):
-        raise invalid_job_id(raw)
-    return raw.lower()
-
-
-def _boolean(name: str, value: str) -> bool:
-    if value not in ("true", "false"):
-        raise InvalidInputError(f"{name} must be true or false, got {quote_input(value)}.")
-    return value == "true"
-
-
-def _sha(name: str, value: str) -> str:
-    if not SHA_RE.fullmatch(value):
-        raise InvalidInputError(
-            f"{name} must be a git commit SHA (4 to 64 hex characters), got {quote_input(value)}."
-        )
-    return value
-
-
-def _limit(name: str, value: str) -> int:
-    return validate_limit(int(value) if re.fullmatch(r"-?\d{1,9}", value) else value)
-
-
-QueryParser = Callable[[str, str], Any]
-
-
-def _query(request: Request, **parsers: QueryParser) -> dict[str, Any]:
-    """The route's query parameters, parsed; an unknown or repeated one is refused.
-
-    Refusing unknown names matters for writes: a misspelt `?dryrun=true` must not become a real edit.
-    """
-    params = request.query_params
-    unknown = sorted(set(params.keys()) - parsers.keys())
-    if unknown:
-        takes = ", ".join(parsers) if parsers else "no query parameters"
-        raise InvalidInputError(
-            f"Unknown query parameter(s): {', '.join(quote_input(k) for k in unknown[:5])}. This route takes {takes}."
-        )
-    values: dict[str, Any] = {}
-    for name, parse in parsers.items():
-        given = params.getlist(name)
-        if len(given) > 1:
-            raise InvalidInputError(f"Query parameter {name} is given {len(given)} times; give it once.")
-        if given:
-            values[name] = parse(name, given[0])
-    return values
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, level)
-            if level <= MAX_BODY_DEPTH:
-                children = item.values() if isinstance(item, dict) else item
-                stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text[:40]} is out of range for a number")
-    return value
-
-
-async def _json_body(request: Request, accepted: tuple[str, ...]) -> Any:
-    """The request body as JSON, or a 400/413/415 error that says how to send it."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in accepted:
-        raise UnsupportedMediaTypeError(
-            f"The body must be sent as Content-Type: {' or '.join(accepted)}, "
-            f"got {quote_input(media_type) if media_type else 'none'}."
-        )
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY_BYTES:
-            raise PayloadTooLargeError(
-                f"The body is larger than {MAX_BODY_BYTES // 1024} KiB; a job's settings are a few KiB. "
-                "Send only the job settings."
-            )
-    if not raw.strip():
-        raise InvalidInputError(
-            'The request body is empty: send a JSON object, e.g. {"source": {"image": {"tag": "1.9.0"}}}.'
-        )
-    try:
-        body = json.loads(bytes(raw), parse_constant=_refuse_constant, parse_float=_finite_float)
-    except UnicodeDecodeError:
-        raise InvalidInputError("The request body is not UTF-8 text; send a JSON object in UTF-8.") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(
-            f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-            "send a JSON object."
-        ) from None
-    except (ValueError, RecursionError) as exc:
-        reason = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
-        raise InvalidInputError(
-            f"The request body is not valid JSON ({reason}); send a JSON object."
-        ) from None
-    if _depth(body) > MAX_BODY_DEPTH:
-        raise InvalidInputError(
-            f"The request body nests deeper than {MAX_BODY_DEPTH} levels; job settings never do."
-        )
-    return body
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,43 +247,43 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> Starlette:
     )
 
     async def get_job(request: Request, credential: str | None) -> dict[str, Any]:
-        job_id = _job_id(request)
-        _query(request)
+        job_id = parse.job_id_from_path(request)
+        parse.query(request)
         return await operations.get_job(job_id, credential=credential)
 
     async def replace_job(request: Request, credential: str | None) -> dict[str, Any]:
-        job_id = _job_id(request)
-        query = _query(request, dry_run=_boolean)
-        body = await _json_body(request, (JSON,))
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, dry_run=parse.boolean)
+        body = await parse.json_body(request, (JSON,))
         return await operations.edit_job(
-            job_id, body, dry_run=query.get("dry_run", False), replace=True, credential=credential
+            job_id, body, dry_run=params.get("dry_run", False), replace=True, credential=credential
         )
 
     async def merge_job(request: Request, credential: str | None) -> dict[str, Any]:
-        job_id = _job_id(request)
-        query = _query(request, dry_run=_boolean)
-        body = await _json_body(request, (MERGE_PATCH_JSON, JSON))
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, dry_run=parse.boolean)
+        body = await parse.json_body(request, (MERGE_PATCH_JSON, JSON))
         return await operations.edit_job(
-            job_id, body, dry_run=query.get("dry_run", False), replace=False, credential=credential
+            job_id, body, dry_run=params.get("dry_run", False), replace=False, credential=credential
         )
 
     async def delete_job(request: Request, credential: str | None) -> None:
-        job_id = _job_id(request)
-        query = _query(request, skip_reconcile=_boolean)
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, skip_reconcile=parse.boolean)
         result = await operations.delete_job(
-            job_id, skip_reconcile=query.get("skip_reconcile", False), credential=credential
+            job_id, skip_reconcile=params.get("skip_reconcile", False), credential=credential
         )
         if not result["deleted"]:
             raise JobNotFoundError(result["message"])
 
     async def list_commits(request: Request, credential: str | None) -> dict[str, Any]:
-        job_id = _job_id(request)
-        query = _query(request, start_id=_sha, git_commit_id=_sha, limit=_limit)
-        return await operations.list_commits(job_id, credential=credential, **query)
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, start_id=parse.sha, git_commit_id=parse.sha, limit=parse.limit)
+        return await operations.list_commits(job_id, credential=credential, **params)
 
     async def get_status(request: Request, credential: str | None) -> dict[str, Any]:
-        job_id = _job_id(request)
-        _query(request)
+        job_id = parse.job_id_from_path(request)
+        parse.query(request)
         return await operations.get_status(job_id, credential=credential)
 
     handlers: dict[str, Handler] = {
