@@ -10,6 +10,7 @@ job, a source with both kinds), which is exactly the validation-before-PUT the a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -27,19 +28,31 @@ from tests.conftest import API_KEY, FakeTime, make_qovery_client, make_settings
 MAX_EXAMPLES = 12
 
 
-@pytest.fixture(scope="module")
-def rest_url() -> Iterator[str]:
+@contextmanager
+def _serve(**overrides: Any) -> Iterator[str]:
     sim = SimulatedQovery(api_tokens=(API_KEY,))
     with serve_on_loopback(sim.app) as qovery_url:
-        config = make_settings(qovery_url)
+        config = make_settings(qovery_url, **overrides)
         app = build_rest_app(config, JobOperations(make_qovery_client(config, FakeTime())))
         with serve_on_loopback(app) as url:
             yield url
 
 
-def _served_document() -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def rest_url() -> Iterator[str]:
+    with _serve() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def read_only_url() -> Iterator[str]:
+    with _serve(read_only=True) as url:
+        yield url
+
+
+def _served_document(**overrides: Any) -> dict[str, Any]:
     """The document the app serves at /openapi.json (read in process: parametrize needs it at import)."""
-    config = make_settings("http://127.0.0.1:9")
+    config = make_settings("http://127.0.0.1:9", **overrides)
     app = build_rest_app(config, JobOperations(make_qovery_client(config, FakeTime())))
     with TestClient(app, base_url="http://127.0.0.1") as client:
         document: dict[str, Any] = client.get("/openapi.json").json()
@@ -47,22 +60,34 @@ def _served_document() -> dict[str, Any]:
 
 
 # schemathesis.pytest.from_fixture would load it from the live server, but it breaks on pytest 9
-# (it rewrites `request.node._nodeid`, which pytest 9 removed); the test checks the live one is the same.
+# (it rewrites `request.node._nodeid`, which pytest 9 removed); a test checks the live one is the same.
 DOCUMENT = _served_document()
+READ_ONLY_DOCUMENT = _served_document(read_only=True)
 schema = schemathesis.openapi.from_dict(DOCUMENT)
-
-
-@schema.parametrize()
-@settings(
+read_only_schema = schemathesis.openapi.from_dict(READ_ONLY_DOCUMENT)
+BOUNDED = settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
     database=None,
 )
+
+
+@schema.parametrize()
+@BOUNDED
 def test_rest_surface_honours_its_openapi_document(case: schemathesis.Case, rest_url: str) -> None:
     case.call_and_validate(base_url=rest_url, excluded_checks=[positive_data_acceptance], timeout=10)
 
 
-def test_the_fuzzed_document_is_the_served_one(rest_url: str) -> None:
+@read_only_schema.parametrize()
+@BOUNDED
+def test_read_only_surface_honours_its_openapi_document(case: schemathesis.Case, read_only_url: str) -> None:
+    """Its document has no write operation: the coverage phase sends PUT/PATCH/DELETE and expects 405 + Allow."""
+    case.call_and_validate(base_url=read_only_url, excluded_checks=[positive_data_acceptance], timeout=10)
+
+
+def test_the_fuzzed_documents_are_the_served_ones(rest_url: str, read_only_url: str) -> None:
     assert httpx.get(f"{rest_url}/openapi.json", timeout=10).json() == DOCUMENT
+    assert httpx.get(f"{read_only_url}/openapi.json", timeout=10).json() == READ_ONLY_DOCUMENT
+    assert "put" not in READ_ONLY_DOCUMENT["paths"]["/v1/job/{jobid}"]
