@@ -41,8 +41,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def serve(settings: Settings) -> None:
-    from qovery_job_mcp.server import build_server
-
     if settings.demo:
         from qovery_job_mcp.simulated_api import DEMO_JOBS
 
@@ -51,6 +49,13 @@ def serve(settings: Settings) -> None:
             f"qovery-job-mcp: DEMO MODE, backed by a simulated Qovery API in memory (not Qovery). Demo jobs: {jobs}",
             file=sys.stderr,
         )
+    if settings.transport == "rest":
+        from qovery_job_mcp.rest import serve_rest
+
+        serve_rest(settings)
+        return
+    from qovery_job_mcp.server import build_server
+
     if settings.transport != "stdio" and settings.credentials_mode == "per-request":
         # No server key: each HTTP request's own Authorization is forwarded to Qovery for that request.
         from qovery_job_mcp.http_app import caller_credential_from_context

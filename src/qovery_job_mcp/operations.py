@@ -36,7 +36,12 @@ def validate_job_id(job_id: Any) -> str:
         else:
             if job_id.strip().lower() in (str(parsed), parsed.hex):
                 return str(parsed)
-    raise InvalidInputError(
+    raise invalid_job_id(job_id)
+
+
+def invalid_job_id(job_id: Any) -> InvalidInputError:
+    """The one sentence for a job id that is not a UUID (the REST adapter checks its path with it too)."""
+    return InvalidInputError(
         f"job_id must be a job's UUID such as 7c9e2f14-3b8a-4d61-a0f5-9e2d4c6b8a17, got {quote_input(job_id)}. "
         "Copy it from the Qovery console URL or from a previous tool result."
     )

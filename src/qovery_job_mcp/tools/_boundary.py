@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from qovery_job_mcp.errors import JobError
 from qovery_job_mcp.operations import JobOperations
+from qovery_job_mcp.redaction import redact as redact  # one implementation, shared with rest.py
 
 logger = logging.getLogger("qovery_job_mcp.tools")
 
@@ -37,13 +38,6 @@ class ToolDeps:
     operations: JobOperations
     resolve_credential: CredentialResolver = no_caller_credential
     secrets: tuple[str, ...] = field(default=(), repr=False)
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 def hints(*, read_only: bool, destructive: bool, title: str) -> ToolAnnotations:

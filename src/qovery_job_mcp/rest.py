@@ -1,0 +1,376 @@
+"""The REST adapter: the five job operations as /v1/job/{jobid} resources, on port 8080 by default.
+
+A thin shell over JobOperations, like the MCP tools: the same validation, the same Qovery calls,
+the same sentences. What is REST-specific lives here: mapping outcomes to HTTP statuses, answering
+errors as RFC 9457 problem documents, 405 with `Allow`, read-only mode and the Host rule. Strict
+parsing of what callers send is in rest_input.py, the OpenAPI document in rest_openapi.py.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from qovery_job_mcp import __version__
+from qovery_job_mcp import rest_input as parse
+from qovery_job_mcp.config import Settings
+from qovery_job_mcp.errors import (
+    JobError,
+    JobNotFoundError,
+    RateLimitedError,
+    UnexpectedAnswerError,
+    quote_input,
+)
+from qovery_job_mcp.operations import JobOperations
+from qovery_job_mcp.redaction import redact
+from qovery_job_mcp.rest_openapi import (
+    JSON,
+    MERGE_PATCH_JSON,
+    OPERATIONS,
+    PROBLEM_JSON,
+    PROBLEM_TYPE_PREFIX,
+    build_openapi,
+)
+
+logger = logging.getLogger("qovery_job_mcp.rest")
+
+JOB_PATH = "/v1/job/{jobid}"
+COMMIT_PATH = "/v1/job/{jobid}/commit"
+STATUS_PATH = "/v1/job/{jobid}/status"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class MethodNotAllowedError(JobError):
+    http_status = 405
+    kind = "method-not-allowed"
+
+    def __init__(self, message: str, allow: Iterable[str]) -> None:
+        super().__init__(message)
+        self.allow = ", ".join(allow)
+
+
+class HostNotAllowedError(JobError):
+    """A Host header that is not loopback on a loopback server: the mark of a DNS-rebinding attempt."""
+
+    http_status = 421
+    kind = "invalid-host"
+
+
+TITLES = {
+    "invalid-input": "Invalid input",
+    "unauthorized": "Credentials refused",
+    "forbidden": "Permission denied",
+    "not-found": "Not found",
+    "conflict": "Conflict",
+    "rejected": "Rejected by Qovery",
+    "rate-limited": "Rate limited by Qovery",
+    "upstream-unavailable": "Qovery unavailable",
+    "upstream-timeout": "Qovery timed out",
+    "unexpected-answer": "Unexpected answer from Qovery",
+    "method-not-allowed": "Method not allowed",
+    "payload-too-large": "Body too large",
+    "unsupported-media-type": "Unsupported media type",
+    "invalid-host": "Host not allowed",
+    "internal": "Internal error",
+}
+
+
+def _caller_credential(request: Request) -> str | None:
+    """The calling user's own Qovery credential for this request, or None to use the server's key.
+
+    The caller-authentication middleware (auth.py) will put the credential it accepted into the
+    request scope (`request.state`); reading it here is the only change the REST adapter needs.
+    """
+    return None
+
+
+def problem(
+    status: int, kind: str, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
+) -> Response:
+    """An RFC 9457 problem document."""
+    body = {
+        "type": PROBLEM_TYPE_PREFIX + kind,
+        "title": TITLES.get(kind) or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _error_response(exc: JobError, detail: str) -> Response:
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, MethodNotAllowedError):
+        headers["Allow"] = exc.allow
+    if isinstance(exc, RateLimitedError) and exc.retry_after_seconds is not None:
+        headers["Retry-After"] = str(math.ceil(exc.retry_after_seconds))
+        extra["retry_after_seconds"] = exc.retry_after_seconds
+    return problem(exc.http_status, exc.kind, detail, headers=headers, **extra)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resources: one ASGI app per path, dispatching on the method
+# ---------------------------------------------------------------------------------------------
+
+#: Runs one operation with the caller's credential; returns the result (None = 204 No Content).
+Handler = Callable[[Request, "str | None"], Awaitable["dict[str, Any] | None"]]
+
+
+@dataclass(frozen=True)
+class _Surface:
+    """What every resource shares: the secrets to scrub and the Host rule."""
+
+    secrets: tuple[str, ...]
+    loopback_only: bool
+
+    def check_host(self, request: Request) -> None:
+        host = request.headers.get("host")
+        if not self.loopback_only or host is None:
+            return
+        try:
+            name = urlsplit(f"//{host}").hostname
+        except ValueError:
+            name = None
+        if name not in LOOPBACK_NAMES:
+            raise HostNotAllowedError(
+                f"Host {quote_input(host)} is not allowed: this server listens on loopback and answers only "
+                "to 127.0.0.1, localhost or [::1] (a protection against DNS rebinding)."
+            )
+
+    async def run(self, request: Request, handler: Handler) -> Response:
+        credential = _caller_credential(request)
+        secrets = (*self.secrets, credential)
+        try:
+            self.check_host(request)
+            result = await handler(request, credential)
+            if result is None:
+                return Response(status_code=204)
+            try:
+                text = json.dumps(result, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            except ValueError:
+                raise UnexpectedAnswerError(
+                    "Qovery answered with a number JSON cannot carry (NaN or Infinity); retry later or report it."
+                ) from None
+            return Response(redact(text, secrets), media_type=JSON)
+        except JobError as exc:
+            detail = redact(exc.message, secrets)
+            logger.info("%s %s refused (%s): %s", request.method, request.url.path, exc.http_status, detail)
+            return _error_response(exc, detail)
+        except Exception as exc:
+            logger.error(
+                "%s %s failed unexpectedly: %s", request.method, request.url.path, redact(repr(exc), secrets)
+            )
+            return problem(
+                500,
+                "internal",
+                f"Internal error ({type(exc).__name__}); nothing more is known. It was logged on the server; "
+                "retry, and report it if it persists.",
+            )
+
+
+class _Resource:
+    """One path: the methods it offers, the ones it refuses with a reason, 405 for the rest."""
+
+    def __init__(self, surface: _Surface, handlers: dict[str, Handler], refused: dict[str, str]) -> None:
+        self.surface = surface
+        self.handlers = dict(handlers)
+        if "GET" in self.handlers:
+            self.handlers["HEAD"] = self.handlers["GET"]
+        self.refused = refused
+        order = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
+        self.allow = [method for method in order if method in self.handlers]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        handler = self.handlers.get(request.method) or self._not_allowed
+        response = await self.surface.run(request, handler)
+        await response(scope, receive, send)
+
+    async def _not_allowed(self, request: Request, credential: str | None) -> dict[str, Any] | None:
+        allowed = ", ".join(self.allow) or "no method"
+        reason = self.refused.get(request.method)
+        if reason is None:
+            reason = f"{quote_input(request.method)} is not supported on {request.url.path}"
+        raise MethodNotAllowedError(f"{reason}; allowed here: {allowed}.", self.allow)
+
+
+def _enabled_operations(settings: Settings) -> tuple[set[str], dict[str, str]]:
+    """The operationIds this server offers, and for each refused one, why (read-only or --tools)."""
+    from qovery_job_mcp.tools import select_tools
+
+    tools = set(
+        select_tools(read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools)
+    )
+    read_only_tools = set(select_tools(read_only=True))
+    enabled: set[str] = set()
+    reasons: dict[str, str] = {}
+    for operation_id in OPERATIONS:
+        tool = "edit-job" if operation_id == "edit-job-merge" else operation_id
+        if tool in tools:
+            enabled.add(operation_id)
+        elif settings.read_only and tool not in read_only_tools:
+            reasons[operation_id] = (
+                "this server runs read-only (--read-only / QOVERY_MCP_READ_ONLY), so it changes no job; "
+                "restart it without --read-only to edit or delete jobs"
+            )
+        else:
+            reasons[operation_id] = (
+                f"the {tool} operation is not offered by this server (--tools / --exclude-tools)"
+            )
+    return enabled, reasons
+
+
+def build_rest_app(settings: Settings, operations: JobOperations) -> Starlette:
+    """The REST application; caller authentication wraps it as ASGI middleware.
+
+    The app owns `operations` from here on: its Qovery client is closed at shutdown.
+    """
+    surface = _Surface(
+        secrets=tuple(s for s in (settings.api_key,) if s),
+        loopback_only=_is_loopback(settings.host),
+    )
+
+    async def get_job(request: Request, credential: str | None) -> dict[str, Any]:
+        job_id = parse.job_id_from_path(request)
+        parse.query(request)
+        return await operations.get_job(job_id, credential=credential)
+
+    async def replace_job(request: Request, credential: str | None) -> dict[str, Any]:
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, dry_run=parse.boolean)
+        body = await parse.json_body(request, (JSON,))
+        return await operations.edit_job(
+            job_id, body, dry_run=params.get("dry_run", False), replace=True, credential=credential
+        )
+
+    async def merge_job(request: Request, credential: str | None) -> dict[str, Any]:
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, dry_run=parse.boolean)
+        body = await parse.json_body(request, (MERGE_PATCH_JSON, JSON))
+        return await operations.edit_job(
+            job_id, body, dry_run=params.get("dry_run", False), replace=False, credential=credential
+        )
+
+    async def delete_job(request: Request, credential: str | None) -> None:
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, skip_reconcile=parse.boolean)
+        result = await operations.delete_job(
+            job_id, skip_reconcile=params.get("skip_reconcile", False), credential=credential
+        )
+        if not result["deleted"]:
+            raise JobNotFoundError(result["message"])
+
+    async def list_commits(request: Request, credential: str | None) -> dict[str, Any]:
+        job_id = parse.job_id_from_path(request)
+        params = parse.query(request, start_id=parse.sha, git_commit_id=parse.sha, limit=parse.limit)
+        return await operations.list_commits(job_id, credential=credential, **params)
+
+    async def get_status(request: Request, credential: str | None) -> dict[str, Any]:
+        job_id = parse.job_id_from_path(request)
+        parse.query(request)
+        return await operations.get_status(job_id, credential=credential)
+
+    handlers: dict[str, Handler] = {
+        "get-job-id": get_job,
+        "edit-job": replace_job,
+        "edit-job-merge": merge_job,
+        "delete-job": delete_job,
+        "list-last-job-commits": list_commits,
+        "get-job-status": get_status,
+    }
+    enabled, reasons = _enabled_operations(settings)
+    routes: list[Route] = []
+    for path in (JOB_PATH, COMMIT_PATH, STATUS_PATH):
+        offered: dict[str, Handler] = {}
+        refused: dict[str, str] = {}
+        for operation_id, (op_path, method, _) in OPERATIONS.items():
+            if op_path != path:
+                continue
+            if operation_id in enabled:
+                offered[method.upper()] = handlers[operation_id]
+            else:
+                refused[method.upper()] = f"{method.upper()} {path} is disabled: {reasons[operation_id]}"
+        routes.append(Route(path, _Resource(surface, offered, refused), name=path))
+
+    document = build_openapi([op for op in OPERATIONS if op in enabled], demo=settings.demo)
+
+    async def openapi(_: Request) -> Response:
+        return JSONResponse(document)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "version": __version__,
+                "transport": "rest",
+                "read_only": settings.read_only,
+                "demo": settings.demo,
+            }
+        )
+
+    routes += [Route("/openapi.json", openapi), Route("/healthz", healthz)]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        path = quote_input(request.url.path)
+        if exc.status_code == 404:
+            detail = (
+                f"There is no resource at {path}. This server serves /v1/job/{{jobid}}, /v1/job/{{jobid}}/commit, "
+                "/v1/job/{jobid}/status, /openapi.json and /healthz."
+            )
+            return problem(404, "not-found", detail, headers=exc.headers)
+        if exc.status_code == 405:
+            allow = (exc.headers or {}).get("Allow", "GET")
+            detail = f"{quote_input(request.method)} is not supported on {path}; allowed here: {allow}."
+            return problem(405, "method-not-allowed", detail, headers=exc.headers)
+        return problem(exc.status_code, "http-error", str(exc.detail), headers=exc.headers)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await operations.client.aclose()
+
+    return Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_rest(settings: Settings) -> None:
+    """Serve the REST adapter with uvicorn until interrupted."""
+    import uvicorn
+
+    from qovery_job_mcp.server import build_client
+
+    app = build_rest_app(settings, JobOperations(build_client(settings)))
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.effective_port,
+        log_level=settings.log_level.lower(),
+        access_log=settings.log_level == "DEBUG",
+    )

@@ -1,0 +1,150 @@
+"""Strict parsing of what a REST caller sends: the path's job id, the query, the JSON body.
+
+Strict because a lenient parser turns mistakes into actions: an unknown query parameter is refused
+(a misspelt `?dryrun=true` must not become a real edit), and anything unparseable is a 400 problem
+with a sentence, never a 500. The operations layer validates the values again, in its own terms.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+
+from qovery_job_mcp.errors import InvalidInputError, JobError, quote_input
+from qovery_job_mcp.operations import invalid_job_id, validate_limit
+
+#: A job's settings are a few kilobytes; anything near this is not a job.
+MAX_BODY_BYTES = 1024 * 1024
+#: Job settings nest about five levels deep; a deeper body is refused before it reaches recursive code.
+MAX_BODY_DEPTH = 32
+UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+SHA_RE = re.compile(r"[0-9a-fA-F]{4,64}")
+
+
+class PayloadTooLargeError(JobError):
+    http_status = 413
+    kind = "payload-too-large"
+
+
+class UnsupportedMediaTypeError(JobError):
+    http_status = 415
+    kind = "unsupported-media-type"
+
+
+def job_id_from_path(request: Request) -> str:
+    raw = str(request.path_params["jobid"])
+    if not UUID_RE.fullmatch(raw):
+        raise invalid_job_id(raw)
+    return raw.lower()
+
+
+def boolean(name: str, value: str) -> bool:
+    if value not in ("true", "false"):
+        raise InvalidInputError(f"{name} must be true or false, got {quote_input(value)}.")
+    return value == "true"
+
+
+def sha(name: str, value: str) -> str:
+    if not SHA_RE.fullmatch(value):
+        raise InvalidInputError(
+            f"{name} must be a git commit SHA (4 to 64 hex characters), got {quote_input(value)}."
+        )
+    return value
+
+
+def limit(name: str, value: str) -> int:
+    return validate_limit(int(value) if re.fullmatch(r"-?\d{1,9}", value) else value)
+
+
+QueryParser = Callable[[str, str], Any]
+
+
+def query(request: Request, **parsers: QueryParser) -> dict[str, Any]:
+    """The route's query parameters, parsed; an unknown or repeated one is refused.
+
+    Refusing unknown names matters for writes: a misspelt `?dryrun=true` must not become a real edit.
+    """
+    params = request.query_params
+    unknown = sorted(set(params.keys()) - parsers.keys())
+    if unknown:
+        takes = ", ".join(parsers) if parsers else "no query parameters"
+        raise InvalidInputError(
+            f"Unknown query parameter(s): {', '.join(quote_input(k) for k in unknown[:5])}. This route takes {takes}."
+        )
+    values: dict[str, Any] = {}
+    for name, parse in parsers.items():
+        given = params.getlist(name)
+        if len(given) > 1:
+            raise InvalidInputError(f"Query parameter {name} is given {len(given)} times; give it once.")
+        if given:
+            values[name] = parse(name, given[0])
+    return values
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_BODY_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:40]} is out of range for a number")
+    return value
+
+
+async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
+    """The request body as JSON, or a 400/413/415 error that says how to send it."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in accepted:
+        raise UnsupportedMediaTypeError(
+            f"The body must be sent as Content-Type: {' or '.join(accepted)}, "
+            f"got {quote_input(media_type) if media_type else 'none'}."
+        )
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise PayloadTooLargeError(
+                f"The body is larger than {MAX_BODY_BYTES // 1024} KiB; a job's settings are a few KiB. "
+                "Send only the job settings."
+            )
+    if not raw.strip():
+        raise InvalidInputError(
+            'The request body is empty: send a JSON object, e.g. {"source": {"image": {"tag": "1.9.0"}}}.'
+        )
+    try:
+        body = json.loads(bytes(raw), parse_constant=_refuse_constant, parse_float=_finite_float)
+    except UnicodeDecodeError:
+        raise InvalidInputError("The request body is not UTF-8 text; send a JSON object in UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"The request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "send a JSON object."
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+        raise InvalidInputError(
+            f"The request body is not valid JSON ({reason}); send a JSON object."
+        ) from None
+    if _depth(body) > MAX_BODY_DEPTH:
+        raise InvalidInputError(
+            f"The request body nests deeper than {MAX_BODY_DEPTH} levels; job settings never do."
+        )
+    return body

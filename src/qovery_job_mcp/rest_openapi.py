@@ -1,0 +1,272 @@
+"""The OpenAPI 3.1 document of the REST adapter.
+
+Schemas come from the same pydantic models that give the MCP tools their output schemas, so the
+two surfaces cannot drift apart. Only the operations the server really offers are described: in
+read-only mode (or with --tools/--exclude-tools) the refused methods are absent, as they answer 405.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from qovery_job_mcp import __version__
+from qovery_job_mcp.jobs import EDITABLE_FIELDS, CommitList, EditResult, Job, JobRequest, JobStatus
+from qovery_job_mcp.operations import DEFAULT_COMMIT_LIMIT, GIT_SHA_RE, MAX_COMMIT_LIMIT
+
+PROBLEM_TYPE_PREFIX = "urn:qovery-job-mcp:problem:"
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+MERGE_PATCH_JSON = "application/merge-patch+json"
+EXAMPLE_JOB_ID = "d4a2f9c6-1e8b-4c7d-b3a5-7f9e2c4a6b18"  # nightly-report of the demo
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `detail` says what happened and what to do.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": f"{PROBLEM_TYPE_PREFIX}<kind>, e.g. …:not-found."},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "retry_after_seconds": {"type": "number", "description": "Rate limiting only: when to retry."},
+    },
+}
+
+# A merge patch names top-level fields of the job settings; nested objects are partial by nature,
+# so only the top level is constrained (known fields, at least one).
+MERGE_PATCH_SCHEMA: dict[str, Any] = {
+    "title": "JobMergePatch",
+    "description": "RFC 7386 JSON Merge Patch over the job's current settings (JobRequest fields): omitted = "
+    "unchanged, null = removed, objects merge, arrays replace.",
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {name: {} for name in EDITABLE_FIELDS},
+}
+
+
+def _components() -> dict[str, Any]:
+    _, top = models_json_schema(
+        [(model, "validation") for model in (Job, JobStatus, CommitList, EditResult, JobRequest)],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas: dict[str, Any] = dict(top.get("$defs", {}))
+    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas["JobMergePatch"] = MERGE_PATCH_SCHEMA
+    return {"schemas": schemas}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": _ref("Problem")}}}
+
+
+_UPSTREAM_ERRORS = {
+    "400": _problem(
+        "Invalid job id, query parameter or body (nothing was sent to Qovery), or Qovery rejected it."
+    ),
+    "401": _problem("Qovery refused the credentials."),
+    "403": _problem("The credentials lack permission on this job."),
+    "404": _problem("No such job, or not visible to these credentials."),
+    "502": _problem("Qovery kept failing or answered something unexpected."),
+    "503": _problem("Qovery is rate-limiting requests."),
+    "504": _problem("Qovery did not answer in time."),
+    "421": _problem("The Host header is not a loopback name while the server listens on loopback."),
+}
+_BODY_ERRORS = {
+    "409": _problem("Qovery refused the change (a job name must be unique within its environment)."),
+    "413": _problem("The body is larger than the server accepts."),
+    "415": _problem("The body has the wrong Content-Type."),
+}
+
+_JOB_ID = {
+    "name": "jobid",
+    "in": "path",
+    "required": True,
+    "description": "The job's UUID.",
+    "schema": {"type": "string", "format": "uuid"},
+    "example": EXAMPLE_JOB_ID,
+}
+
+
+def _boolean(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "boolean", "default": False},
+    }
+
+
+def _sha(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "pattern": GIT_SHA_RE.pattern},
+    }
+
+
+_DRY_RUN = _boolean("dry_run", "Validate and return the request and changes, but send nothing to Qovery.")
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
+
+
+#: operationId -> (path, method, operation object); operationIds are the MCP tool names.
+OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "get-job-id": (
+        "/v1/job/{jobid}",
+        "get",
+        {
+            "summary": "Get a job",
+            "description": "The job exactly as Qovery returns it (the get-job-id tool's result).",
+            "responses": {"200": _ok("The job.", "Job"), **_UPSTREAM_ERRORS},
+        },
+    ),
+    "edit-job": (
+        "/v1/job/{jobid}",
+        "put",
+        {
+            "summary": "Replace a job's settings",
+            "description": "The body is the complete JobRequest (a full replace). It is validated before "
+            "anything is sent; the answer is the edit-job tool's result.",
+            "parameters": [_DRY_RUN],
+            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("JobRequest")}}},
+            "responses": {"200": _ok("The edit result.", "EditResult"), **_UPSTREAM_ERRORS, **_BODY_ERRORS},
+        },
+    ),
+    "edit-job-merge": (
+        "/v1/job/{jobid}",
+        "patch",
+        {
+            "summary": "Change some of a job's settings",
+            "description": "A JSON Merge Patch over the current settings, as the edit-job tool takes it. "
+            "An empty patch is refused.",
+            "parameters": [_DRY_RUN],
+            "requestBody": {
+                "required": True,
+                "content": {MERGE_PATCH_JSON: {"schema": _ref("JobMergePatch")}},
+            },
+            "responses": {"200": _ok("The edit result.", "EditResult"), **_UPSTREAM_ERRORS, **_BODY_ERRORS},
+        },
+    ),
+    "delete-job": (
+        "/v1/job/{jobid}",
+        "delete",
+        {
+            "summary": "Delete a job",
+            "description": "204 once Qovery accepted the deletion (it tears the job down in the background); "
+            "404 when there is no such job.",
+            "parameters": [
+                _boolean("skip_reconcile", "Skip Qovery's pre-destroy reconcile (only for a stuck delete).")
+            ],
+            "responses": {"204": {"description": "Deletion accepted."}, **_UPSTREAM_ERRORS},
+        },
+    ),
+    "list-last-job-commits": (
+        "/v1/job/{jobid}/commit",
+        "get",
+        {
+            "summary": "List a job's last commits",
+            "description": "At most `limit` commits, newest first: `{results, total, truncated}`.",
+            "parameters": [
+                _sha("start_id", "Git commit SHA to start after (Qovery's startId)."),
+                _sha("git_commit_id", "Git commit SHA to look for (Qovery's gitCommitId)."),
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": f"How many commits to return, 1 to {MAX_COMMIT_LIMIT}.",
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_COMMIT_LIMIT,
+                        "default": DEFAULT_COMMIT_LIMIT,
+                    },
+                },
+            ],
+            "responses": {"200": _ok("The commits.", "CommitList"), **_UPSTREAM_ERRORS},
+        },
+    ),
+    "get-job-status": (
+        "/v1/job/{jobid}/status",
+        "get",
+        {
+            "summary": "Get a job's deployment status",
+            "description": "Qovery's status object (the get-job-status tool's result).",
+            "responses": {"200": _ok("The status.", "JobStatus"), **_UPSTREAM_ERRORS},
+        },
+    ),
+}
+
+_SERVICE_PATHS: dict[str, Any] = {
+    "/healthz": {
+        "get": {
+            "operationId": "healthz",
+            "summary": "Liveness probe; calls nothing upstream.",
+            "responses": {
+                "200": {
+                    "description": "The server is up.",
+                    "content": {
+                        JSON: {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status", "version", "transport", "read_only", "demo"],
+                                "properties": {
+                                    "status": {"const": "ok"},
+                                    "version": {"type": "string"},
+                                    "transport": {"const": "rest"},
+                                    "read_only": {"type": "boolean"},
+                                    "demo": {"type": "boolean"},
+                                },
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document.",
+            "responses": {
+                "200": {"description": "OpenAPI 3.1.", "content": {JSON: {"schema": {"type": "object"}}}}
+            },
+        }
+    },
+}
+
+
+def build_openapi(operation_ids: Iterable[str], *, demo: bool = False) -> dict[str, Any]:
+    """The document for the operations this server offers (a subset of OPERATIONS' keys)."""
+    paths: dict[str, Any] = {}
+    for operation_id in operation_ids:
+        path, method, operation = OPERATIONS[operation_id]
+        item = paths.setdefault(path, {"parameters": [_JOB_ID]})
+        item[method] = {"operationId": operation_id, **operation}
+    paths.update(_SERVICE_PATHS)
+    description = (
+        "The five Qovery job operations of qovery-job-mcp as a small REST API: the same validation, "
+        "answers and error sentences as the MCP tools (operationIds are the tool names). "
+        "Errors are application/problem+json (RFC 9457)."
+    )
+    if demo:
+        description += " DEMO MODE: backed by a simulated Qovery API held in memory."
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "qovery-job-mcp REST adapter", "version": __version__, "description": description},
+        "paths": paths,
+        "components": _components(),
+    }
