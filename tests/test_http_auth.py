@@ -93,6 +93,7 @@ def test_healthz_is_open_and_describes_the_server(guarded: RunningServer) -> Non
         "transport": "http",
         "read_only": False,
         "credentials": "server",
+        "demo": False,
     }
 
 

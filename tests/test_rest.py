@@ -195,6 +195,7 @@ def test_healthz_and_openapi(rest: httpx.Client) -> None:
         "version": "0.1.0",
         "transport": "rest",
         "read_only": False,
+        "credentials": "server",
         "demo": False,
     }
     document = rest.get("/openapi.json").json()

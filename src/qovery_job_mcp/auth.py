@@ -25,6 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qovery_job_mcp.errors import PROBLEM_JSON, problem_document
+
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -104,12 +106,12 @@ class AccessPolicy:
         return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.protected_prefixes)
 
 
-async def send_json(
-    send: Send, status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
+async def send_problem(
+    send: Send, status: int, kind: str, title: str, detail: str, headers: Mapping[str, str] | None = None
 ) -> None:
-    """Answer with a small JSON body, without Starlette's Response machinery (no app needed)."""
-    payload = json.dumps(body).encode()
-    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    """Answer with an RFC 9457 problem document, without Starlette's Response machinery (no app needed)."""
+    payload = json.dumps(problem_document(status, kind, title, detail)).encode()
+    raw_headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(payload)).encode())]
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})
@@ -132,7 +134,7 @@ class AccessMiddleware:
         if refusal is not None:
             status, body, extra = refusal
             logger.info("Refused %s %s: HTTP %d", scope["method"], scope["path"], status)
-            await send_json(send, status, body, extra)
+            await send_problem(send, status, body["kind"], body["title"], body["detail"], extra)
             return
         await self.app(scope, receive, send)
 
@@ -143,8 +145,9 @@ class AccessMiddleware:
             return (
                 421,
                 {
-                    "error": "misdirected_request",
-                    "detail": f"Host {host!r} is not served here. If this server is behind a reverse proxy "
+                    "kind": "invalid-host",
+                    "title": "Host not allowed",
+                    "detail": f"Host {host!r} is not served here (a protection against DNS rebinding). If this server is behind a reverse proxy "
                     "or has a public name, its operator must add that name to QOVERY_MCP_ALLOWED_HOSTS.",
                 },
                 {},
@@ -154,7 +157,8 @@ class AccessMiddleware:
             return (
                 403,
                 {
-                    "error": "forbidden_origin",
+                    "kind": "invalid-origin",
+                    "title": "Origin not allowed",
                     "detail": f"Origin {origin!r} may not call this server. Its operator can allow it with "
                     "QOVERY_MCP_ALLOWED_ORIGINS.",
                 },
@@ -170,7 +174,8 @@ class AccessMiddleware:
                 return (
                     401,
                     {
-                        "error": "unauthorized",
+                        "kind": "unauthorized",
+                        "title": "Credentials required",
                         "detail": "This server requires 'Authorization: Bearer <token>' with the token its "
                         "operator set in QOVERY_MCP_AUTH_TOKEN; the token sent is missing or wrong.",
                     },
@@ -180,7 +185,8 @@ class AccessMiddleware:
             return (
                 401,
                 {
-                    "error": "unauthorized",
+                    "kind": "unauthorized",
+                    "title": "Credentials required",
                     "detail": "This server holds no Qovery key: send your own Qovery credential on every "
                     "request, as 'Authorization: Token qov_...' (an API token from Organization settings > "
                     "API tokens) or 'Authorization: Bearer <jwt>' (a Qovery login token).",

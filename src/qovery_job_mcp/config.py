@@ -73,6 +73,17 @@ class Settings:
         """ "server" when this process holds a Qovery key (or the demo one); "per-request" otherwise."""
         return "server" if self.api_key or self.demo else "per-request"
 
+    def health(self, transport: str) -> dict[str, object]:
+        """The /healthz answer of an HTTP surface: what it is, without calling Qovery or needing credentials."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "transport": transport,
+            "read_only": self.read_only,
+            "credentials": self.credentials_mode,
+            "demo": self.demo,
+        }
+
 
 def _env_flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}

@@ -7,6 +7,15 @@ either of them re-deciding what went wrong.
 
 from __future__ import annotations
 
+#: RFC 9457 problem documents: how every HTTP surface (REST, the access checks) states an error.
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:qovery-job-mcp:problem:"
+
+
+def problem_document(status: int, kind: str, title: str, detail: str) -> dict[str, object]:
+    return {"type": PROBLEM_TYPE_PREFIX + kind, "title": title, "status": status, "detail": detail}
+
+
 # How much of a caller's input an error message may quote: enough to recognise it, never an echo
 # of a megabyte-sized argument.
 MAX_QUOTED_CHARS = 120

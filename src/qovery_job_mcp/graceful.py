@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
-from qovery_job_mcp.auth import send_json
+from qovery_job_mcp.auth import send_problem
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -56,14 +56,12 @@ class DrainMiddleware:
             await self.app(scope, receive, send)
             return
         if self.drain.draining:
-            await send_json(
+            await send_problem(
                 send,
                 503,
-                {
-                    "status": "draining",
-                    "detail": "This server is shutting down and takes no new requests; retry on another "
-                    "replica or in a moment.",
-                },
+                "draining",
+                "Shutting down",
+                "This server is shutting down and takes no new requests; retry on another replica or in a moment.",
                 {"Connection": "close", "Retry-After": "1"},
             )
             return

@@ -15,7 +15,6 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from qovery_job_mcp import __version__
 from qovery_job_mcp.auth import AccessMiddleware, AccessPolicy, credential_from_headers
 from qovery_job_mcp.config import Settings
 
@@ -24,16 +23,6 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
 MCP_PATH = "/mcp"
-
-
-def health_body(settings: Settings, transport: str) -> dict[str, Any]:
-    return {
-        "status": "ok",
-        "version": __version__,
-        "transport": transport,
-        "read_only": settings.read_only,
-        "credentials": settings.credentials_mode,
-    }
 
 
 def caller_credential_from_context(ctx: Context[Any, Any] | None) -> str | None:
@@ -47,7 +36,7 @@ def caller_credential_from_context(ctx: Context[Any, Any] | None) -> str | None:
 
 def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
     async def healthz(_: Request) -> Response:
-        return JSONResponse(health_body(settings, "http"))
+        return JSONResponse(settings.health("http"))
 
     server.custom_route("/healthz", methods=["GET"])(healthz)
     app = server.streamable_http_app(

@@ -8,7 +8,6 @@ parsing of what callers send is in rest_input.py, the OpenAPI document in rest_o
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import math
@@ -17,23 +16,24 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qovery_job_mcp import __version__
 from qovery_job_mcp import rest_input as parse
+from qovery_job_mcp.auth import AccessMiddleware, AccessPolicy, credential_from_headers
 from qovery_job_mcp.config import Settings
 from qovery_job_mcp.errors import (
+    PROBLEM_JSON,
     JobError,
     JobNotFoundError,
     RateLimitedError,
     UnexpectedAnswerError,
+    problem_document,
     quote_input,
 )
 from qovery_job_mcp.operations import JobOperations
@@ -42,8 +42,6 @@ from qovery_job_mcp.rest_openapi import (
     JSON,
     MERGE_PATCH_JSON,
     OPERATIONS,
-    PROBLEM_JSON,
-    PROBLEM_TYPE_PREFIX,
     build_openapi,
 )
 
@@ -62,13 +60,6 @@ class MethodNotAllowedError(JobError):
     def __init__(self, message: str, allow: Iterable[str]) -> None:
         super().__init__(message)
         self.allow = ", ".join(allow)
-
-
-class HostNotAllowedError(JobError):
-    """A Host header that is not loopback on a loopback server: the mark of a DNS-rebinding attempt."""
-
-    http_status = 421
-    kind = "invalid-host"
 
 
 TITLES = {
@@ -90,26 +81,11 @@ TITLES = {
 }
 
 
-def _caller_credential(request: Request) -> str | None:
-    """The calling user's own Qovery credential for this request, or None to use the server's key.
-
-    The caller-authentication middleware (auth.py) will put the credential it accepted into the
-    request scope (`request.state`); reading it here is the only change the REST adapter needs.
-    """
-    return None
-
-
 def problem(
     status: int, kind: str, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
 ) -> Response:
     """An RFC 9457 problem document."""
-    body = {
-        "type": PROBLEM_TYPE_PREFIX + kind,
-        "title": TITLES.get(kind) or HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
+    body = {**problem_document(status, kind, TITLES.get(kind) or HTTPStatus(status).phrase, detail), **extra}
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
@@ -134,30 +110,19 @@ Handler = Callable[[Request, "str | None"], Awaitable["dict[str, Any] | None"]]
 
 @dataclass(frozen=True)
 class _Surface:
-    """What every resource shares: the secrets to scrub and the Host rule."""
+    """What every resource shares: the secrets to scrub, and whose Qovery credential to use."""
 
     secrets: tuple[str, ...]
-    loopback_only: bool
+    #: No server key: each request's own Authorization (already required by AccessMiddleware) goes upstream.
+    per_request: bool
 
-    def check_host(self, request: Request) -> None:
-        host = request.headers.get("host")
-        if not self.loopback_only or host is None:
-            return
-        try:
-            name = urlsplit(f"//{host}").hostname
-        except ValueError:
-            name = None
-        if name not in LOOPBACK_NAMES:
-            raise HostNotAllowedError(
-                f"Host {quote_input(host)} is not allowed: this server listens on loopback and answers only "
-                "to 127.0.0.1, localhost or [::1] (a protection against DNS rebinding)."
-            )
+    def caller_credential(self, request: Request) -> str | None:
+        return credential_from_headers(request.headers) if self.per_request else None
 
     async def run(self, request: Request, handler: Handler) -> Response:
-        credential = _caller_credential(request)
+        credential = self.caller_credential(request)
         secrets = (*self.secrets, credential)
         try:
-            self.check_host(request)
             result = await handler(request, credential)
             if result is None:
                 return Response(status_code=204)
@@ -236,14 +201,14 @@ def _enabled_operations(settings: Settings) -> tuple[set[str], dict[str, str]]:
     return enabled, reasons
 
 
-def build_rest_app(settings: Settings, operations: JobOperations) -> Starlette:
+def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
     """The REST application; caller authentication wraps it as ASGI middleware.
 
     The app owns `operations` from here on: its Qovery client is closed at shutdown.
     """
     surface = _Surface(
-        secrets=tuple(s for s in (settings.api_key,) if s),
-        loopback_only=_is_loopback(settings.host),
+        secrets=tuple(s for s in (settings.api_key, settings.auth_token) if s),
+        per_request=settings.credentials_mode == "per-request",
     )
 
     async def get_job(request: Request, credential: str | None) -> dict[str, Any]:
@@ -314,15 +279,7 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> Starlette:
         return JSONResponse(document)
 
     async def healthz(_: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "version": __version__,
-                "transport": "rest",
-                "read_only": settings.read_only,
-                "demo": settings.demo,
-            }
-        )
+        return JSONResponse(settings.health("rest"))
 
     routes += [Route("/openapi.json", openapi), Route("/healthz", healthz)]
 
@@ -348,29 +305,20 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> Starlette:
         finally:
             await operations.client.aclose()
 
-    return Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
+    # Host/Origin checks and caller authentication, exactly as on the MCP endpoint; /healthz stays open.
+    return AccessMiddleware(app, AccessPolicy.for_settings(settings, ("/v1",)))
 
 
 def serve_rest(settings: Settings) -> None:
     """Serve the REST adapter with uvicorn until interrupted."""
-    import uvicorn
-
+    from qovery_job_mcp.graceful import serve_gracefully
     from qovery_job_mcp.server import build_client
 
-    app = build_rest_app(settings, JobOperations(build_client(settings)))
-    uvicorn.run(
-        app,
+    serve_gracefully(
+        build_rest_app(settings, JobOperations(build_client(settings))),
         host=settings.host,
         port=settings.effective_port,
-        log_level=settings.log_level.lower(),
-        access_log=settings.log_level == "DEBUG",
+        log_level=settings.log_level,
+        grace=settings.shutdown_grace,
     )

@@ -13,12 +13,11 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from qovery_job_mcp import __version__
+from qovery_job_mcp.errors import PROBLEM_JSON, PROBLEM_TYPE_PREFIX
 from qovery_job_mcp.jobs import EDITABLE_FIELDS, CommitList, EditResult, Job, JobRequest, JobStatus
 from qovery_job_mcp.operations import DEFAULT_COMMIT_LIMIT, GIT_SHA_RE, MAX_COMMIT_LIMIT
 
-PROBLEM_TYPE_PREFIX = "urn:qovery-job-mcp:problem:"
 JSON = "application/json"
-PROBLEM_JSON = "application/problem+json"
 MERGE_PATCH_JSON = "application/merge-patch+json"
 EXAMPLE_JOB_ID = "d4a2f9c6-1e8b-4c7d-b3a5-7f9e2c4a6b18"  # nightly-report of the demo
 
