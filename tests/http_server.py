@@ -86,10 +86,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def http_server(*args: str, env: Mapping[str, str] | None = None) -> Iterator[RunningServer]:
-    """Start `qovery-job-mcp --transport http` with these flags and env on a free loopback port."""
+def http_server(
+    *args: str, env: Mapping[str, str] | None = None, transport: str = "http"
+) -> Iterator[RunningServer]:
+    """Start `qovery-job-mcp --transport http` (or rest) with these flags and env on a free loopback port."""
     port = free_port()
-    command = [PYTHON, "-m", "qovery_job_mcp", "--transport", "http", "--port", str(port), *args]
+    command = [PYTHON, "-m", "qovery_job_mcp", "--transport", transport, "--port", str(port), *args]
     with tempfile.NamedTemporaryFile(prefix="qjm-http-", suffix=".log") as log:
         process = subprocess.Popen(
             command, env=subprocess_env(**dict(env or {})), stdin=subprocess.DEVNULL, stdout=log, stderr=log

@@ -2,55 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from mcp import Client
 
-from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import API_KEY, NIGHTLY, LiveQovery
+from tests.http_server import http_server as run_http_server
 
 
 @pytest.fixture
 def http_server(qovery: LiveQovery) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "qovery_job_mcp", "--transport", "http", "--port", str(port)],
-        env=subprocess_env(QOVERY_API_KEY=API_KEY, QOVERY_API_URL=qovery.url),
-        cwd=str(ROOT),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else "server exited"
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "HTTP server did not start"
-            time.sleep(0.05)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with run_http_server(env={"QOVERY_API_KEY": API_KEY, "QOVERY_API_URL": qovery.url}) as server:
+        yield server.base
 
 
 def test_healthz(http_server: str) -> None:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,15 +33,13 @@ from tests.conftest import (
     MIGRATIONS,
     MISSING,
     NIGHTLY,
-    PYTHON,
-    ROOT,
     FakeTime,
     LiveQovery,
     make_qovery_client,
     make_settings,
     mcp_client,
-    subprocess_env,
 )
+from tests.http_server import http_server, stop
 
 PROBLEM = "application/problem+json"
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -587,42 +582,13 @@ def test_excluded_tool_is_405(qovery: LiveQovery, fake_time: FakeTime) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_command_serves_rest_in_demo_mode() -> None:
-    port = _free_port()
-    process = subprocess.Popen(
-        [PYTHON, "-m", "qovery_job_mcp", "--transport", "rest", "--demo", "--port", str(port)],
-        cwd=ROOT,
-        env=subprocess_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).json()["demo"] is True:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the REST server did not start within 30 s"
-            time.sleep(0.1)
-        job = httpx.get(f"{base}/v1/job/{NIGHTLY}", timeout=5).json()
+    with http_server("--demo", transport="rest") as server:
+        assert httpx.get(f"{server.base}/healthz", timeout=5).json()["demo"] is True
+        job = httpx.get(f"{server.base}/v1/job/{NIGHTLY}", timeout=5).json()
         assert job["name"] == "nightly-report"
-    finally:
-        process.terminate()
-        try:
-            _, stderr = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, stderr = process.communicate(timeout=5)
-    assert b"DEMO MODE" in stderr
-    assert DEMO_API_KEY.encode() not in stderr
+        stop(server.process)
+        stderr = server.stderr()
+    assert "DEMO MODE" in stderr
+    assert DEMO_API_KEY not in stderr
