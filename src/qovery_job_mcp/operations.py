@@ -62,14 +62,44 @@ def validate_limit(limit: Any) -> int:
     return limit
 
 
+# Qovery's job documents nest about six levels deep; a caller's edit or an answer ten times deeper
+# is garbage, and past a few hundred levels the JSON tooling itself gives up (RecursionError, or
+# the SDK's serializer refusing the result), so both are refused up front with a sentence.
+MAX_NESTING = 64
+
+
+def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
+    """True when `value` nests dicts/lists deeper than `limit`; iterative, so any depth is safe."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _json(response: Any, what: str) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        payload = response.json()
+    except (ValueError, RecursionError):
+        # RecursionError: a body nested thousands deep is not a JSON document anyone can use.
         raise UnexpectedAnswerError(
             f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. "
             "Nothing was changed; retry later."
         ) from None
+    if nesting_exceeds(payload):
+        raise UnexpectedAnswerError(
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is nested more than "
+            f"{MAX_NESTING} levels deep. Nothing was changed; retry later or report it."
+        )
+    return payload
 
 
 class JobOperations:
@@ -168,6 +198,11 @@ class JobOperations:
             )
         if not body:
             plan_edit({}, body, replace=replace)  # raises the empty-body sentence
+        if nesting_exceeds(body):
+            raise InvalidInputError(
+                f"body is nested more than {MAX_NESTING} levels deep; job settings are only a few levels "
+                "deep. Send only the fields to change."
+            )
         job = await self._fetch_job(job_id, credential)
         request, changes = plan_edit(job, body, replace=replace)
         if dry_run:
