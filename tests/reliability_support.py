@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from tests.conftest import API_KEY, PYTHON, ROOT, subprocess_env
+from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
+from tests.conftest import API_KEY, JWT, PYTHON, ROOT, LiveQovery, subprocess_env
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: The five documented Qovery calls, and nothing else, may reach the API.
@@ -159,3 +160,19 @@ def all_logs_at_debug() -> Iterator[RecordAll]:
         root.setLevel(saved_root)
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+
+
+def reset_simulation(sim: SimulatedQovery) -> None:
+    """Back to the demo data, no faults, nothing recorded: lets a module share one served API."""
+    fresh = SimulatedQovery()
+    sim.jobs, sim.commits, sim.statuses = fresh.jobs, fresh.commits, fresh.statuses
+    sim.requests.clear()
+    sim.faults.clear()
+    sim.chaos = None
+
+
+@contextmanager
+def shared_simulation() -> Iterator[LiveQovery]:
+    sim = SimulatedQovery(api_tokens=(API_KEY,), jwts=(JWT,))
+    with serve_on_loopback(sim.app) as url:
+        yield LiveQovery(sim, url)

@@ -103,6 +103,8 @@ class ChaosPolicy:
     retry_after_seconds: int = 1
     stall_seconds: float = 30.0
     trickle_seconds: float = 0.2
+    #: Stop after this many faults (None: never), e.g. 1 to fault only a route's first request.
+    limit: int | None = None
     injected: Counter[str] = field(default_factory=Counter)
     _seen: Counter[str] = field(default_factory=Counter, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -129,6 +131,8 @@ class ChaosPolicy:
             return None
         kind = draw.choice(self.kinds)
         with self._lock:
+            if self.limit is not None and sum(self.injected.values()) >= self.limit:
+                return None
             self.injected[kind] += 1
         return kind
 

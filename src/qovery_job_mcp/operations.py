@@ -12,6 +12,7 @@ from typing import Any
 
 from qovery_job_mcp.errors import InvalidInputError, UnexpectedAnswerError, quote_input
 from qovery_job_mcp.jobs import (
+    NOTHING_CHANGED,
     CommitsAnswer,
     Job,
     JobStatus,
@@ -85,19 +86,24 @@ def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
     return False
 
 
-def _json(response: Any, what: str) -> Any:
+#: What to say when the answer to a PUT cannot be read: the edit itself may well have been applied.
+EDIT_MAY_HAVE_LANDED = (
+    "Qovery may have applied the edit anyway: read the job with get-job-id before retrying."
+)
+
+
+def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
     try:
         payload = response.json()
     except (ValueError, RecursionError):
         # RecursionError: a body nested thousands deep is not a JSON document anyone can use.
         raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. "
-            "Nothing was changed; retry later."
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. {consequence}"
         ) from None
     if nesting_exceeds(payload):
         raise UnexpectedAnswerError(
             f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is nested more than "
-            f"{MAX_NESTING} levels deep. Nothing was changed; retry later or report it."
+            f"{MAX_NESTING} levels deep. {consequence}"
         )
     return payload
 
@@ -224,8 +230,8 @@ class JobOperations:
         )
         if response.status_code == 404:
             raise not_found_error(job_id)
-        updated = _json(response, "edited job")
-        parse_answer(Job, updated, "edited job")
+        updated = _json(response, "edited job", EDIT_MAY_HAVE_LANDED)
+        parse_answer(Job, updated, "edited job", EDIT_MAY_HAVE_LANDED)
         return {
             "dry_run": False,
             "job": updated,

@@ -316,6 +316,9 @@ class Fault:
     body: str | bytes = '{"status":503,"detail":"Service temporarily unavailable"}'
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    #: Only a request with this method takes the fault (None: any method), e.g. "PUT" to let an
+    #: edit's GET through and fault its PUT.
+    method: str | None = None
 
 
 @dataclass
@@ -387,7 +390,7 @@ class SimulatedQovery:
                 )
             )
             queue = self.faults.get(route)
-            fault = queue.popleft() if queue else None
+            fault = queue.popleft() if queue and queue[0].method in (None, request.method) else None
         if fault is not None:
             return Response(
                 fault.body, status_code=fault.status, headers=fault.headers, media_type=fault.content_type
