@@ -577,11 +577,12 @@ class SimulatedQovery:
 
 
 @contextmanager
-def serve_on_loopback(app: Any, *, start_timeout: float = 10.0) -> Iterator[str]:
+def serve_on_loopback(app: Any, *, start_timeout: float = 10.0, lifespan: str = "off") -> Iterator[str]:
     """Serve an ASGI app on a free 127.0.0.1 port in a background thread; yield its base URL.
 
     Used by the tests and the benchmarks: the simulated API is reached over a real TCP socket,
-    as Qovery would be. The server is stopped and joined on exit, whatever happened.
+    as Qovery would be. The server is stopped and joined on exit, whatever happened. Pass
+    `lifespan="on"` to serve an app that needs its lifespan (our own MCP HTTP app).
     """
     import socket
     import time
@@ -593,7 +594,7 @@ def serve_on_loopback(app: Any, *, start_timeout: float = 10.0) -> Iterator[str]
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        app, log_level="warning", access_log=False, lifespan=lifespan, timeout_graceful_shutdown=2
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
