@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -577,7 +577,9 @@ class SimulatedQovery:
 
 
 @contextmanager
-def serve_on_loopback(app: Any, *, start_timeout: float = 10.0, lifespan: str = "off") -> Iterator[str]:
+def serve_on_loopback(
+    app: Any, *, start_timeout: float = 10.0, lifespan: Literal["auto", "on", "off"] = "off"
+) -> Iterator[str]:
     """Serve an ASGI app on a free 127.0.0.1 port in a background thread; yield its base URL.
 
     Used by the tests and the benchmarks: the simulated API is reached over a real TCP socket,
