@@ -46,6 +46,17 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
+def redact_value(value: Any, secrets: tuple[str | None, ...]) -> Any:
+    """`redact` through a JSON value: a job whose settings hold the key must not hand it back."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {redact(str(k), secrets): redact_value(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(item, secrets) for item in value]
+    return value
+
+
 def hints(*, read_only: bool, destructive: bool, title: str) -> ToolAnnotations:
     return ToolAnnotations(
         title=title,
@@ -76,5 +87,6 @@ async def run_tool(
             f"Internal error in {name} ({type(exc).__name__}); nothing more is known. "
             "It was logged on the server; retry, and report it if it persists."
         ) from None
-    text = redact(json.dumps(result, ensure_ascii=False, separators=(",", ":")), secrets)
+    result = redact_value(result, secrets)
+    text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
     return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=result)
