@@ -14,12 +14,17 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 
 from qovery_job_mcp import faults
+from qovery_job_mcp.config import ConfigError, Settings
+from qovery_job_mcp.demo import demo_chaos
 from qovery_job_mcp.faults import ChaosPolicy
-from qovery_job_mcp.simulated_api import Fault, demo_jobs
+from qovery_job_mcp.qovery_client import QoveryClient
+from qovery_job_mcp.server import build_server
+from qovery_job_mcp.simulated_api import DEMO_API_KEY, Fault, SimulatedQovery, demo_jobs
 from tests.conftest import CLEANUP, MIGRATIONS, NIGHTLY, FakeTime, LiveQovery, make_settings, mcp_client
 from tests.helpers import error_text
 from tests.reliability_support import reset_simulation, shared_simulation
@@ -45,7 +50,8 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     faults.STALL: (3, r"Qovery did not answer in time \(no answer within 0\.3 s, 3 attempts\)"),
     faults.RESET: (
         3,
-        r"Qovery failed to answer \(connection failed \(RemoteProtocolError\)\) after 3 attempts",
+        r"Qovery failed to answer \(connection failed \((RemoteProtocolError|ConnectionResetError)\)\) "
+        r"after 3 attempts",
     ),
     faults.TRUNCATED: (1, r"Qovery answered unexpectedly \(HTTP 200\): the [a-z ]+ is not JSON"),
     faults.TRICKLE: (1, None),
@@ -286,3 +292,41 @@ async def test_the_fault_sequence_is_reproducible_from_the_seed() -> None:
     picked = [kind for kind in sequence(7) if kind is not None]
     assert 120 < len(picked) < 240  # about 30 % of 600
     assert set(picked) == set(faults.ALL_FAULTS)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+async def test_the_flaky_network_demo_behaves_the_same_in_process(kind: str, fake_time: FakeTime) -> None:
+    """--demo serves the simulation through httpx's ASGI transport: every fault still ends cleanly."""
+    sim = SimulatedQovery(chaos=ChaosPolicy(rate=1.0, kinds=(kind,), stall_seconds=10))
+    settings = Settings(demo=True, timeout=0.3, deadline=20.0)
+    client = QoveryClient(
+        settings.api_url,
+        credential=DEMO_API_KEY,
+        timeout=0.3,
+        deadline=20.0,
+        transport=httpx.ASGITransport(app=sim.app),
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+    )
+    attempts, error = EXPECTED[kind]
+    async with Client(build_server(settings, client=client)) as mcp:  # type: ignore[arg-type]
+        result = await mcp.call_tool("get-job-status", {"job_id": NIGHTLY})
+    assert len(sim.requests) == attempts
+    if error is None:
+        assert not result.is_error
+    else:
+        assert_clear_error(error_text(result), error)
+
+
+def test_the_demo_reads_its_fault_settings_from_the_environment() -> None:
+    policy = demo_chaos({"QOVERY_MCP_DEMO_FAULTS": "0.25", "QOVERY_MCP_DEMO_SEED": "42"})
+    assert policy is not None
+    assert (policy.rate, policy.seed, set(policy.kinds)) == (0.25, 42, set(faults.ALL_FAULTS))
+    assert demo_chaos({}) is None
+    for bad in (
+        {"QOVERY_MCP_DEMO_FAULTS": "lots"},
+        {"QOVERY_MCP_DEMO_FAULTS": "1.5"},
+        {"QOVERY_MCP_DEMO_FAULTS": "0.1", "QOVERY_MCP_DEMO_SEED": "x"},
+    ):
+        with pytest.raises(ConfigError, match="QOVERY_MCP_DEMO_"):
+            demo_chaos(bad)
