@@ -50,6 +50,7 @@ FUZZ = settings(
     max_examples=300,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

@@ -22,6 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -67,6 +68,7 @@ def free_port() -> int:
 class ServerProcess:
     proc: subprocess.Popen[bytes]
     base: str
+    log: Path
 
     def rss_kib(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as status:
@@ -94,21 +96,23 @@ def shared() -> Iterator[LiveQovery]:
 
 
 @pytest.fixture
-def server(shared: LiveQovery) -> Iterator[ServerProcess]:
+def server(shared: LiveQovery, tmp_path: Path) -> Iterator[ServerProcess]:
     port = free_port()
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "qovery_job_mcp", "--transport", "http", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=subprocess_env(
-            QOVERY_API_KEY=API_KEY,
-            QOVERY_API_URL=shared.url,
-            QOVERY_TIMEOUT=str(TIMEOUT),
-            QOVERY_DEADLINE=str(DEADLINE),
-            QOVERY_MCP_LOG_LEVEL="WARNING",
-        ),
-    )
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "qovery_job_mcp", "--transport", "http", "--port", str(port)],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=sink,
+            env=subprocess_env(
+                QOVERY_API_KEY=API_KEY,
+                QOVERY_API_URL=shared.url,
+                QOVERY_TIMEOUT=str(TIMEOUT),
+                QOVERY_DEADLINE=str(DEADLINE),
+                QOVERY_MCP_LOG_LEVEL="INFO",
+            ),
+        )
     base = f"http://127.0.0.1:{port}"
     try:
 
@@ -120,7 +124,7 @@ def server(shared: LiveQovery) -> Iterator[ServerProcess]:
 
         wait_until(healthy, timeout=20)
         assert proc.poll() is None
-        yield ServerProcess(proc, base)
+        yield ServerProcess(proc, base, log)
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -248,3 +252,6 @@ async def test_many_clients_through_a_flaky_qovery_lose_nothing_and_leak_nothing
     assert after[2] <= baseline[2] + 4, (baseline, after)
     assert after[0] - baseline[0] < 40 * 1024, (baseline, after)  # KiB: no growth with the call count
     assert server.proc.poll() is None
+    log = server.log.read_text(errors="replace")
+    assert "retrying in" in log  # the server did log its retries (INFO)...
+    assert API_KEY not in log  # ...and never the key

@@ -20,6 +20,7 @@ Faults come in two families:
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections import Counter
@@ -265,6 +266,21 @@ class StallResponse(Response):
                 if message["type"] == "http.disconnect":
                     return
         await _problem(504, "Gateway timeout")(scope, receive, send)
+
+
+class _QuietSimulatedResets(logging.Filter):
+    """Drops the server's traceback for a reset we injected on purpose; real errors still log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, ConnectionResetError) and str(error).startswith("simulated"))
+
+
+def quiet_simulated_resets(logger_name: str = "uvicorn.error") -> None:
+    """Keep test and demo output readable: uvicorn logs every injected reset as an ASGI crash."""
+    target = logging.getLogger(logger_name)
+    if not any(isinstance(f, _QuietSimulatedResets) for f in target.filters):
+        target.addFilter(_QuietSimulatedResets())
 
 
 class ResetResponse(Response):

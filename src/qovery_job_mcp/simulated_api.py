@@ -26,7 +26,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from qovery_job_mcp.faults import BEFORE_FAULTS, ChaosPolicy, after_response, before_response
+from qovery_job_mcp.faults import (
+    BEFORE_FAULTS,
+    ChaosPolicy,
+    after_response,
+    before_response,
+    quiet_simulated_resets,
+)
 
 DEMO_API_KEY = "qov_demo_key_for_the_simulated_api"
 ENVIRONMENT_ID = "3a1f7c52-8e4b-4d9a-b6f0-2c7d9e1a5b38"
@@ -599,6 +605,7 @@ def serve_on_loopback(
         app, log_level="warning", access_log=False, lifespan=lifespan, timeout_graceful_shutdown=2
     )
     server = uvicorn.Server(config)
+    quiet_simulated_resets()
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout
