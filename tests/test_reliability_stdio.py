@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import anyio
 import pytest
+from mcp import Client, StdioServerParameters
 
 from qovery_job_mcp.faults import STALL, ChaosPolicy
 from qovery_job_mcp.stdio_transport import MAX_MESSAGE_BYTES
-from tests.conftest import API_KEY, NIGHTLY, LiveQovery
+from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
 from tests.reliability_support import INITIALIZE, stdio_server, wait_until
 
 pytestmark = pytest.mark.slow
@@ -110,3 +112,24 @@ def test_stdout_closed_by_the_client_ends_the_process(qovery: LiveQovery) -> Non
         server.proc.stdout.close()  # the client is gone: the first answer hits a closed pipe
         server.send(INITIALIZE)
         assert server.proc.wait(timeout=10) is not None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_the_sdk_client_works_through_our_stdio_transport(mode: str, qovery: LiveQovery) -> None:
+    """Our transport speaks both protocol eras with the SDK's own stdio client."""
+    params = StdioServerParameters(
+        command=PYTHON,
+        args=["-m", "qovery_job_mcp"],
+        env=subprocess_env(QOVERY_API_KEY=API_KEY, QOVERY_API_URL=qovery.url),
+        cwd=str(ROOT),
+    )
+    with anyio.fail_after(60):
+        async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
+            tools = await client.list_tools()
+            assert len(tools.tools) == 5
+            status = await client.call_tool("get-job-status", {"job_id": NIGHTLY})
+            assert status.structured_content is not None
+            assert status.structured_content["state"] == "DEPLOYMENT_ERROR"
+            refused = await client.call_tool("get-job-id", {"job_id": "../../organization"})
+            assert refused.is_error
