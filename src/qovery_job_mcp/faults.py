@@ -236,6 +236,7 @@ def reshape(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     if kind == EXTRA_FIELDS:
         payload[EXTRA_FIELD] = {"note": "a field this server does not know yet"}
     elif kind == UNKNOWN_JOB_TYPE:
+        # Only jobs have a job_type; a status or commit list loses a required field instead.
         if "job_type" in payload:
             payload["job_type"] = UNKNOWN_JOB_TYPE_VALUE
         else:
