@@ -64,7 +64,9 @@ def serve(settings: Settings) -> None:
     else:
         server = build_server(settings)
     if settings.transport == "stdio":
-        server.run("stdio")
+        from qovery_job_mcp.stdio_transport import run_stdio
+
+        run_stdio(server)
         return
     from qovery_job_mcp.http_app import serve_http
 

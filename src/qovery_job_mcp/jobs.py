@@ -155,8 +155,14 @@ class EditResult(BaseModel):
     message: str
 
 
-def parse_answer(model: Any, payload: Any, what: str) -> Any:
-    """Validate an upstream payload; a mismatch is Qovery's fault and is reported as such."""
+NOTHING_CHANGED = "Nothing was changed; retry later or report it."
+
+
+def parse_answer(model: Any, payload: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
+    """Validate an upstream payload; a mismatch is Qovery's fault and is reported as such.
+
+    `consequence` tells the caller where things stand (after a PUT, the edit may have landed).
+    """
     from pydantic import TypeAdapter
 
     try:
@@ -166,7 +172,7 @@ def parse_answer(model: Any, payload: Any, what: str) -> Any:
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise UnexpectedAnswerError(
             f"Qovery answered unexpectedly (HTTP 200): the {what} it returned is not in the documented shape "
-            f"({where}: {first['msg']}). Nothing was changed; retry later or report it."
+            f"({where}: {first['msg']}). {consequence}"
         ) from None
 
 

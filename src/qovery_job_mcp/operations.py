@@ -12,6 +12,7 @@ from typing import Any
 
 from qovery_job_mcp.errors import InvalidInputError, UnexpectedAnswerError, quote_input
 from qovery_job_mcp.jobs import (
+    NOTHING_CHANGED,
     CommitsAnswer,
     Job,
     JobStatus,
@@ -67,14 +68,49 @@ def validate_limit(limit: Any) -> int:
     return limit
 
 
-def _json(response: Any, what: str) -> Any:
+# Qovery's job documents nest about six levels deep; a caller's edit or an answer ten times deeper
+# is garbage, and past a few hundred levels the JSON tooling itself gives up (RecursionError, or
+# the SDK's serializer refusing the result), so both are refused up front with a sentence.
+MAX_NESTING = 64
+
+
+def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
+    """True when `value` nests dicts/lists deeper than `limit`; iterative, so any depth is safe."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+#: What to say when the answer to a PUT cannot be read: the edit itself may well have been applied.
+EDIT_MAY_HAVE_LANDED = (
+    "Qovery may have applied the edit anyway: read the job with get-job-id before retrying."
+)
+
+
+def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
     try:
-        return response.json()
-    except ValueError:
+        payload = response.json()
+    except (ValueError, RecursionError):
+        # RecursionError: a body nested thousands deep is not a JSON document anyone can use.
         raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. "
-            "Nothing was changed; retry later."
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. {consequence}"
         ) from None
+    if nesting_exceeds(payload):
+        raise UnexpectedAnswerError(
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is nested more than "
+            f"{MAX_NESTING} levels deep. {consequence}"
+        )
+    return payload
 
 
 class JobOperations:
@@ -173,6 +209,11 @@ class JobOperations:
             )
         if not body:
             plan_edit({}, body, replace=replace)  # raises the empty-body sentence
+        if nesting_exceeds(body):
+            raise InvalidInputError(
+                f"body is nested more than {MAX_NESTING} levels deep; job settings are only a few levels "
+                "deep. Send only the fields to change."
+            )
         job = await self._fetch_job(job_id, credential)
         request, changes = plan_edit(job, body, replace=replace)
         if dry_run:
@@ -194,8 +235,8 @@ class JobOperations:
         )
         if response.status_code == 404:
             raise not_found_error(job_id)
-        updated = _json(response, "edited job")
-        parse_answer(Job, updated, "edited job")
+        updated = _json(response, "edited job", EDIT_MAY_HAVE_LANDED)
+        parse_answer(Job, updated, "edited job", EDIT_MAY_HAVE_LANDED)
         return {
             "dry_run": False,
             "job": updated,

@@ -209,7 +209,7 @@ class QoveryClient:
                         method, path, params=params, json=json_body, headers=headers
                     )
             except TimeoutError:
-                last.append(_Transient(f"no answer within {budget:.0f} s"))
+                last.append(_Transient(f"no answer within {budget:.3g} s"))
                 raise last[-1] from None
             except Exception as exc:
                 if _is_transport_error(exc):

@@ -5,7 +5,8 @@ loopback port). It behaves like Qovery where it matters to this server: `Token` 
 and `Bearer` only for JWTs, PUT replaces the whole job (omitted settings fall back to defaults,
 a missing cron timezone becomes Etc/UTC), 404/409/400 bodies as `{status, detail}`, DELETE 204.
 It records every request it receives so tests can check what reached "Qovery", and it can be
-told to answer the next requests of a route with a fault.
+told to answer the next requests of a route with a fault (`fail_next`), or to fault a seeded share
+of all requests with every kind of network and upstream failure (`chaos`, see faults.py).
 """
 
 from __future__ import annotations
@@ -14,17 +15,25 @@ import copy
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from qovery_job_mcp.faults import (
+    BEFORE_FAULTS,
+    ChaosPolicy,
+    after_response,
+    before_response,
+    quiet_simulated_resets,
+)
 
 DEMO_API_KEY = "qov_demo_key_for_the_simulated_api"
 ENVIRONMENT_ID = "3a1f7c52-8e4b-4d9a-b6f0-2c7d9e1a5b38"
@@ -316,6 +325,9 @@ class Fault:
     content_type: str = "application/json"
     #: Seconds to wait before answering: a stall past the client's timeout, or plain latency.
     delay: float = 0.0
+    #: Only a request with this method takes the fault (None: any method), e.g. "PUT" to let an
+    #: edit's GET through and fault its PUT.
+    method: str | None = None
 
 
 @dataclass
@@ -340,16 +352,18 @@ class SimulatedQovery:
         api_tokens: tuple[str, ...] = (DEMO_API_KEY,),
         jwts: tuple[str, ...] = (),
         jobs: dict[str, dict[str, Any]] | None = None,
+        chaos: ChaosPolicy | None = None,
     ) -> None:
         self.api_tokens = set(api_tokens)
         self.jwts = set(jwts)
         self._lock = threading.Lock()
         self.reset(jobs)
+        self.chaos: ChaosPolicy | None = chaos
         self.app = Starlette(
             routes=[
-                Route("/job/{job_id}", self._job, methods=["GET", "PUT", "DELETE"]),
-                Route("/job/{job_id}/commit", self._commits, methods=["GET"]),
-                Route("/job/{job_id}/status", self._status, methods=["GET"]),
+                Route("/job/{job_id}", self._with_chaos(self._job), methods=["GET", "PUT", "DELETE"]),
+                Route("/job/{job_id}/commit", self._with_chaos(self._commits), methods=["GET"]),
+                Route("/job/{job_id}/status", self._with_chaos(self._status), methods=["GET"]),
             ]
         )
 
@@ -363,6 +377,7 @@ class SimulatedQovery:
             self.statuses = demo_statuses()
             self.requests: list[RecordedRequest] = []
             self.faults: dict[str, deque[Fault]] = {}
+            self.chaos = None
 
     def fail_next(self, route: str, *faults: Fault) -> None:
         """Answer the next requests of `route` ("job", "commit" or "status") with these faults."""
@@ -390,13 +405,17 @@ class SimulatedQovery:
                 )
             )
             queue = self.faults.get(route)
-            fault = queue.popleft() if queue else None
+            fault = queue.popleft() if queue and queue[0].method in (None, request.method) else None
         if fault is not None:
             if fault.delay:
                 await anyio.sleep(fault.delay)
             return Response(
                 fault.body, status_code=fault.status, headers=fault.headers, media_type=fault.content_type
             )
+        chaos = self.chaos.pick(route) if self.chaos is not None else None
+        if chaos in BEFORE_FAULTS and self.chaos is not None:
+            return before_response(chaos, self.chaos)
+        request.state.chaos_after = chaos
         scheme, _, credential = (authorization or "").partition(" ")
         if scheme == "Token" and credential in self.api_tokens:
             return None
@@ -405,6 +424,20 @@ class SimulatedQovery:
         if scheme == "Bearer" and credential.startswith("qov_"):
             return _problem(401, "API tokens must be sent as 'Authorization: Token <token>'")
         return _problem(401, "Unauthorized")
+
+    def _with_chaos(
+        self, endpoint: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Apply the *after* fault `_guard` chose for this request to the real answer."""
+
+        async def chaotic(request: Request) -> Response:
+            response = await endpoint(request)
+            kind = getattr(request.state, "chaos_after", None)
+            if kind is None or self.chaos is None:
+                return response
+            return after_response(kind, response, self.chaos)
+
+        return chaotic
 
     def _lookup(self, request: Request) -> tuple[str, dict[str, Any] | None]:
         job_id = request.path_params["job_id"]
@@ -561,11 +594,14 @@ class SimulatedQovery:
 
 
 @contextmanager
-def serve_on_loopback(app: Any, *, start_timeout: float = 10.0) -> Iterator[str]:
+def serve_on_loopback(
+    app: Any, *, start_timeout: float = 10.0, lifespan: Literal["auto", "on", "off"] = "off"
+) -> Iterator[str]:
     """Serve an ASGI app on a free 127.0.0.1 port in a background thread; yield its base URL.
 
     Used by the tests and the benchmarks: the simulated API is reached over a real TCP socket,
-    as Qovery would be. The server is stopped and joined on exit, whatever happened.
+    as Qovery would be. The server is stopped and joined on exit, whatever happened. Pass
+    `lifespan="on"` to serve an app that needs its lifespan (our own MCP HTTP app).
     """
     import socket
     import time
@@ -578,9 +614,10 @@ def serve_on_loopback(app: Any, *, start_timeout: float = 10.0) -> Iterator[str]
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+        app, log_level="warning", access_log=False, lifespan=lifespan, timeout_graceful_shutdown=2
     )
     server = uvicorn.Server(config)
+    quiet_simulated_resets()
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -19,7 +19,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from qovery_job_mcp.errors import JobError
 from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.redaction import redact as redact  # one implementation, shared with rest.py
+from qovery_job_mcp.redaction import redact, redact_value  # one implementation, shared with rest.py
 
 logger = logging.getLogger("qovery_job_mcp.tools")
 
@@ -71,5 +71,6 @@ async def run_tool(
             f"Internal error in {name} ({type(exc).__name__}); nothing more is known. "
             "It was logged on the server; retry, and report it if it persists."
         ) from None
-    text = redact(json.dumps(result, ensure_ascii=False, separators=(",", ":")), secrets)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=result)
+    scrubbed = cast("dict[str, Any]", redact_value(result, secrets))
+    text = json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=scrubbed)
