@@ -51,3 +51,23 @@ async def test_unknown_job_type_is_an_unexpected_answer(client: Client, qovery: 
     qovery.sim.jobs[NIGHTLY]["job_type"] = "BATCH"
     text = error_text(await client.call_tool("get-job-id", {"job_id": NIGHTLY}))
     assert "Qovery answered unexpectedly" in text
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ({"job_id": 42}, "job_id: Input should be a valid string (got int)"),
+        ({}, "job_id: Field required (got nothing)"),
+        ({"job_id": ["a"] * 10_000}, "job_id: Input should be a valid string (got list)"),
+    ],
+)
+async def test_wrong_argument_types_are_a_sentence(
+    client: Client, qovery: LiveQovery, arguments: dict[str, object], expected: str
+) -> None:
+    text = error_text(await client.call_tool("get-job-id", arguments))
+    assert text.startswith("Error executing tool get-job-id: invalid arguments: ")
+    assert expected in text
+    assert "Nothing was sent to Qovery" in text
+    assert "errors.pydantic.dev" not in text
+    assert len(text) < 400
+    assert qovery.sim.requests == []

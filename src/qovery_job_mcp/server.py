@@ -11,6 +11,7 @@ from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings
@@ -65,7 +66,7 @@ def demo_api_key() -> str:
 
 
 class JobServer(MCPServer[Any]):
-    """MCPServer that explains why a tool it does not offer is refused, instead of "Unknown tool"."""
+    """MCPServer whose refusals are sentences: a tool it does not offer, arguments of the wrong type."""
 
     refusals: Mapping[str, str] = MappingProxyType({})
 
@@ -75,7 +76,26 @@ class JobServer(MCPServer[Any]):
         reason = self.refusals.get(name)
         if reason is not None:
             raise ToolError(reason)
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(argument_error(name, exc.__cause__)) from None
+            raise
+
+
+def argument_error(tool: str, exc: ValidationError) -> str:
+    """The SDK's argument check, said as a sentence: which argument, what was expected, what came."""
+    problems = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(part) for part in error["loc"]) or "arguments"
+        got = "nothing" if error["type"] == "missing" else type(error.get("input")).__name__
+        problems.append(f"{where}: {error['msg'].rstrip('.')} (got {got})")
+    more = f" and {exc.error_count() - 3} more" if exc.error_count() > 3 else ""
+    return (
+        f"Error executing tool {tool}: invalid arguments: {'; '.join(problems)}{more}. "
+        "Nothing was sent to Qovery; fix the arguments as the tool's input schema describes and call again."
+    )
 
 
 def refusals_for(offered: tuple[str, ...], *, read_only: bool) -> Mapping[str, str]:
