@@ -12,10 +12,14 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-LABELS = {"httpx": "httpx direct (floor)", "sdk_floor": "bare MCPServer no-op (SDK floor)",
-          "this": "qovery-job-mcp", "fastmcp": "FastMCP.from_openapi"}
+LABELS = {
+    "httpx": "httpx direct (floor)",
+    "sdk_floor": "bare MCPServer no-op (SDK floor)",
+    "this": "qovery-job-mcp",
+    "fastmcp": "FastMCP.from_openapi",
+}
 STYLES = {"httpx": ":", "sdk_floor": "--", "this": "-", "fastmcp": "-."}
 
 
@@ -30,9 +34,13 @@ def main(source: str, target: str) -> None:
             continue
         rows = [throughput[str(level)][name] for level in levels]
         left.plot(levels, [r["p50"] for r in rows], STYLES[name], marker="o", label=f"{label} p50")
-        left.plot(levels, [r["p99"] for r in rows], STYLES[name], marker="x", alpha=0.45, label=f"{label} p99")
+        left.plot(
+            levels, [r["p99"] for r in rows], STYLES[name], marker="x", alpha=0.45, label=f"{label} p99"
+        )
         right.plot(levels, [r["calls_per_s"] for r in rows], STYLES[name], marker="o", label=label)
-    left.set(xlabel="concurrent clients", ylabel="latency per call (ms)", title="get-job-status latency over HTTP")
+    left.set(
+        xlabel="concurrent clients", ylabel="latency per call (ms)", title="get-job-status latency over HTTP"
+    )
     left.set_yscale("log")
     right.set(xlabel="concurrent clients", ylabel="calls per second", title="Throughput over HTTP")
     for axis in (left, right):
@@ -41,7 +49,9 @@ def main(source: str, target: str) -> None:
     left.legend(fontsize=7)
     right.legend(fontsize=8)
     machine = result["machine"]
-    fig.suptitle(f"{result['date']} - {machine['cpu']}, {machine['cores']} cores ({result['mode']} run)", fontsize=9)
+    fig.suptitle(
+        f"{result['date']} - {machine['cpu']}, {machine['cores']} cores ({result['mode']} run)", fontsize=9
+    )
     fig.tight_layout()
     fig.savefig(target, dpi=110)
 

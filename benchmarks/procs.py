@@ -6,6 +6,7 @@ Every process started here is registered and killed at exit, whatever happened.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import socket
@@ -32,10 +33,8 @@ def _cleanup() -> None:
     for proc in _STARTED:
         if proc.poll() is None:
             proc.kill()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 atexit.register(_cleanup)
@@ -121,8 +120,12 @@ class Upstream:
     url: str
 
     def stats(self) -> dict[str, int]:
-        with urllib.request.urlopen(f"{self.url}/__bench__/stats", timeout=10) as answer:  # noqa: S310
+        """Connections the servers under test opened (this request's own connection left out)."""
+        request = urllib.request.Request(f"{self.url}/__bench__/stats", headers={"Connection": "close"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
             data: dict[str, int] = json.loads(answer.read())
+        data["accepted"] -= data["stats_requests"]
+        data["open"] -= 1
         return data
 
 
@@ -185,7 +188,7 @@ def server_env(upstream_url: str, extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def contenders(job_id: str, spec: Path | None) -> list[Contender]:
+def contenders(job_id: str, spec: Path | None, variants: bool = False) -> list[Contender]:
     py = sys.executable
     by_id = {"job_id": job_id}
     found = [
@@ -208,6 +211,29 @@ def contenders(job_id: str, spec: Path | None) -> list[Contender]:
             marker="qovery_job_mcp",
         ),
     ]
+    if variants:
+        for variant, label in (
+            ("httpcore", "this server on httpx's default transport"),
+            ("plain-uvicorn", "this server on uvicorn without uvloop/httptools"),
+        ):
+            found.append(
+                Contender(
+                    f"this_{variant.replace('-', '_')}",
+                    label,
+                    py,
+                    [str(SERVERS / "this_server.py"), f"--bench-variant={variant}"],
+                    [
+                        str(SERVERS / "this_server.py"),
+                        f"--bench-variant={variant}",
+                        "--transport",
+                        "http",
+                        "--port",
+                        "{port}",
+                    ],
+                    found[1].tools,
+                    marker=f"--bench-variant={variant}",
+                )
+            )
     if spec is not None and FASTMCP_PYTHON.exists():
         found.append(
             Contender(
@@ -216,7 +242,10 @@ def contenders(job_id: str, spec: Path | None) -> list[Contender]:
                 str(FASTMCP_PYTHON),
                 [str(SERVERS / "fastmcp_server.py"), str(spec), "stdio"],
                 [str(SERVERS / "fastmcp_server.py"), str(spec), "http", "{port}"],
-                {"get_job": ("get-job-id", {"jobId": job_id}), "get_status": ("get-job-status", {"jobId": job_id})},
+                {
+                    "get_job": ("get-job-id", {"jobId": job_id}),
+                    "get_status": ("get-job-status", {"jobId": job_id}),
+                },
                 env={
                     "FASTMCP_LOG_LEVEL": "WARNING",
                     "FASTMCP_SHOW_SERVER_BANNER": "false",
@@ -228,7 +257,9 @@ def contenders(job_id: str, spec: Path | None) -> list[Contender]:
     return found
 
 
-def start_http(contender: Contender, upstream_url: str, stateless: bool) -> tuple[subprocess.Popen[bytes], str]:
+def start_http(
+    contender: Contender, upstream_url: str, stateless: bool
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = spawn(
         contender.http_command(port, stateless),

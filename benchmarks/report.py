@@ -58,27 +58,49 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         if not row:
             continue
         this = row.get("this", {}).get("calls_per_s")
-        check(f"throughput x{level} / fastmcp", _ratio(this, row.get("fastmcp", {}).get("calls_per_s")), 1.35, True)
-        check(f"throughput x{level} / SDK floor", _ratio(this, row.get("sdk_floor", {}).get("calls_per_s")), 0.85, True)
+        check(
+            f"throughput x{level} / fastmcp",
+            _ratio(this, row.get("fastmcp", {}).get("calls_per_s")),
+            1.35,
+            True,
+        )
+        check(
+            f"throughput x{level} / SDK floor",
+            _ratio(this, row.get("sdk_floor", {}).get("calls_per_s")),
+            0.85,
+            True,
+        )
         checks.append(
-            {"target": f"throughput x{level}: errors", "value": row.get("this", {}).get("errors"), "bar": 0,
-             "ok": row.get("this", {}).get("errors") == 0}
+            {
+                "target": f"throughput x{level}: errors",
+                "value": row.get("this", {}).get("errors"),
+                "bar": 0,
+                "ok": row.get("this", {}).get("errors") == 0,
+            }
         )
         opened = row.get("this", {}).get("upstream_connections_opened")
         checks.append(
-            {"target": f"throughput x{level}: upstream connections opened <= pool (32)", "value": opened,
-             "bar": 32, "ok": opened is not None and opened <= 32}
+            {
+                "target": f"throughput x{level}: upstream connections opened <= pool (32)",
+                "value": opened,
+                "bar": 32,
+                "ok": opened is not None and opened <= 32,
+            }
         )
     memory = result.get("memory", {})
     if memory.get("this") and memory.get("sdk_floor"):
-        check("peak RSS / SDK floor", _ratio(memory["this"]["peak_rss_kib"], memory["sdk_floor"]["peak_rss_kib"]), 1.2)
+        check(
+            "peak RSS / SDK floor",
+            _ratio(memory["this"]["peak_rss_kib"], memory["sdk_floor"]["peak_rss_kib"]),
+            1.2,
+        )
         check("RSS growth, this server (%)", memory["this"]["growth_pct"], 10.0)
     return checks
 
 
 def _fmt(value: Any, digits: int = 2) -> str:
     if value is None:
-        return "–"
+        return "-"
     if isinstance(value, float):
         return f"{value:.{digits}f}"
     return str(value)
@@ -96,8 +118,19 @@ def markdown(result: dict[str, Any]) -> str:
         + ", ".join(f"{k} {val}" for k, val in v.items())
         + "."
     )
-    names = [n for n in ("httpx", "sdk_floor", "this", "fastmcp") if n in result["contenders"]]
-    labels = {"httpx": "httpx direct", "sdk_floor": "SDK floor", "this": "this server", "fastmcp": "fastmcp"}
+    order = ("httpx", "sdk_floor", "this", "fastmcp")
+    names = [n for n in order if n in result["contenders"]] + [
+        n for n in result["contenders"] if n not in order
+    ]
+    labels = {
+        "httpx": "httpx direct",
+        "sdk_floor": "SDK floor",
+        "this": "this server",
+        "fastmcp": "fastmcp",
+        "this_httpcore": "this, httpcore transport",
+        "this_plain_uvicorn": "this, plain uvicorn",
+    }
+    labels.update({n: n for n in names if n not in labels})
     cold = result.get("cold_start_ms")
     if cold:
         lines += ["", "**Cold start over stdio** (spawn to the first `tools/list` answer, ms)", ""]
@@ -105,53 +138,90 @@ def markdown(result: dict[str, Any]) -> str:
         for name in names:
             if name in cold:
                 c = cold[name]
-                lines.append(f"| {labels[name]} | {_fmt(c['p50'], 0)} | {_fmt(c['min'], 0)} | {_fmt(c['p90'], 0)} | {c['n']} |")
+                lines.append(
+                    f"| {labels[name]} | {_fmt(c['p50'], 0)} | {_fmt(c['min'], 0)} | {_fmt(c['p90'], 0)} | {c['n']} |"
+                )
     latency = result.get("latency_ms")
     if latency:
-        lines += ["", "**Sequential latency** (ms per call, p50 / p99; the SDK floor's no-op tool stands for both tools)", ""]
-        header = "| transport / era | tool | " + " | ".join(labels[n] for n in names) + " | this / fastmcp | this / (SDK floor + httpx) |"
+        lines += [
+            "",
+            "**Sequential latency** (ms per call, p50 / p99; the SDK floor's no-op tool stands for both tools)",
+            "",
+        ]
+        header = (
+            "| transport / era | tool | "
+            + " | ".join(labels[n] for n in names)
+            + " | this / fastmcp | this / (SDK floor + httpx) |"
+        )
         lines += [header, "|---|---|" + "---:|" * (len(names) + 2)]
         for config, data in latency.items():
             for op in ("get_job", "get_status"):
                 cells = []
                 for name in names:
                     s = data["calls"].get(name, {}).get(op)
-                    cells.append(f"{_fmt(s['p50'])} / {_fmt(s['p99'])}" if s else "–")
+                    cells.append(f"{_fmt(s['p50'])} / {_fmt(s['p99'])}" if s else "-")
                 this = data["calls"].get("this", {}).get(op, {}).get("p50")
                 fast = data["calls"].get("fastmcp", {}).get(op, {}).get("p50")
                 sdk = data["calls"].get("sdk_floor", {}).get(op, {}).get("p50")
                 direct = data["calls"].get("httpx", {}).get(op, {}).get("p50")
                 floor = sdk + direct if sdk is not None and direct is not None else None
                 lines.append(
-                    f"| {config} | {OP_NAMES[op]} | " + " | ".join(cells)
+                    f"| {config} | {OP_NAMES[op]} | "
+                    + " | ".join(cells)
                     + f" | {_fmt(_ratio(this, fast))} | {_fmt(_ratio(this, floor))} |"
                 )
-        lines += ["", "**Upstream TCP connections opened per 1,000 calls** (sequential runs, warm-up included)", ""]
+        lines += [
+            "",
+            "**Upstream TCP connections opened per 1,000 calls** (sequential runs, warm-up included)",
+            "",
+        ]
         mcp_names = [n for n in names if n not in ("httpx", "sdk_floor")]
-        lines += ["| transport / era | " + " | ".join(labels[n] for n in mcp_names) + " |", "|---|" + "---:|" * len(mcp_names)]
+        lines += [
+            "| transport / era | " + " | ".join(labels[n] for n in mcp_names) + " |",
+            "|---|" + "---:|" * len(mcp_names),
+        ]
         for config, data in latency.items():
             conns = data["upstream_connections"]
-            lines.append(f"| {config} | " + " | ".join(_fmt(conns.get(n, {}).get("per_1000_calls")) for n in mcp_names) + " |")
+            lines.append(
+                f"| {config} | "
+                + " | ".join(_fmt(conns.get(n, {}).get("per_1000_calls")) for n in mcp_names)
+                + " |"
+            )
     transports = result.get("httpx_transports_ms")
     if transports:
-        lines += ["", "**httpx transports, direct GET of a job** (ms, sequential)", "", "| transport | p50 | p99 |", "|---|---:|---:|"]
+        lines += [
+            "",
+            "**httpx transports, direct GET of a job** (ms, sequential)",
+            "",
+            "| transport | p50 | p99 |",
+            "|---|---:|---:|",
+        ]
         for name, s in transports.items():
             lines.append(f"| {name} | {_fmt(s['p50'], 3)} | {_fmt(s['p99'], 3)} |")
     throughput = result.get("throughput")
     if throughput:
-        lines += ["", "**Throughput over HTTP** (get-job-status, 2026-07-28 era, stateful server; calls/s, p50 ms, errors, upstream connections opened)", ""]
-        lines += ["| clients | " + " | ".join(labels[n] for n in names) + " | this / fastmcp | this / SDK floor |", "|---:|" + "---|" * len(names) + "---:|---:|"]
+        lines += [
+            "",
+            "**Throughput over HTTP** (get-job-status, 2026-07-28 era, stateful server; calls/s, p50 ms, errors, upstream connections opened)",
+            "",
+        ]
+        lines += [
+            "| clients | " + " | ".join(labels[n] for n in names) + " | this / fastmcp | this / SDK floor |",
+            "|---:|" + "---|" * len(names) + "---:|---:|",
+        ]
         for level, row in throughput.items():
             cells = []
             for name in names:
                 t = row.get(name)
                 cells.append(
                     f"{_fmt(t['calls_per_s'], 0)}/s, {_fmt(t.get('p50'))} ms, {t['errors']} err, {t['upstream_connections_opened']} conn"
-                    if t else "–"
+                    if t
+                    else "-"
                 )
             this = row.get("this", {}).get("calls_per_s")
             lines.append(
-                f"| {level} | " + " | ".join(cells)
+                f"| {level} | "
+                + " | ".join(cells)
                 + f" | {_fmt(_ratio(this, row.get('fastmcp', {}).get('calls_per_s')))}"
                 + f" | {_fmt(_ratio(this, row.get('sdk_floor', {}).get('calls_per_s')))} |"
             )
@@ -159,8 +229,11 @@ def markdown(result: dict[str, Any]) -> str:
     if memory:
         small = result["plan"]["rss_small"]
         large = result["plan"]["rss_large"]
-        lines += ["", f"**Server memory over HTTP** (8 clients; MiB)", ""]
-        lines += [f"| contender | RSS after {small} calls | RSS after {large} calls | growth | peak RSS |", "|---|---:|---:|---:|---:|"]
+        lines += ["", "**Server memory over HTTP** (8 clients; MiB)", ""]
+        lines += [
+            f"| contender | RSS after {small} calls | RSS after {large} calls | growth | peak RSS |",
+            "|---|---:|---:|---:|---:|",
+        ]
         for name in names:
             if name in memory:
                 r = memory[name]
@@ -170,7 +243,13 @@ def markdown(result: dict[str, Any]) -> str:
                 )
     checks = result.get("targets", [])
     if checks:
-        lines += ["", "**Targets of issue 5** (ratios from this run)", "", "| target | measured | bar | held |", "|---|---:|---:|:---:|"]
+        lines += [
+            "",
+            "**Targets of issue 5** (ratios from this run)",
+            "",
+            "| target | measured | bar | held |",
+            "|---|---:|---:|:---:|",
+        ]
         for c in checks:
             held = "n/a" if c["ok"] is None else ("yes" if c["ok"] else "**no**")
             lines.append(f"| {c['target']} | {_fmt(c['value'], 3)} | {c['bar']} | {held} |")
@@ -187,7 +266,9 @@ def plot(json_path: Path, png_path: Path, log: Callable[[str], None]) -> None:
         return
     done = subprocess.run(
         [str(procs.FASTMCP_PYTHON), str(procs.BENCH / "plot.py"), str(json_path), str(png_path)],
-        check=False, capture_output=True, text=True,
+        check=False,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         log(f"plot failed: {done.stderr.strip()[-500:]}")

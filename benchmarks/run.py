@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -31,12 +31,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
-from mcp import Client, StdioServerParameters  # noqa: E402
-
-import procs  # noqa: E402
-import report  # noqa: E402
-from procs import Contender, Upstream  # noqa: E402
+import httpx
+import procs
+import report
+from mcp import Client, StdioServerParameters
+from procs import Contender, Upstream
 
 JOB_ID = "d4a2f9c6-1e8b-4c7d-b3a5-7f9e2c4a6b18"  # nightly-report, a CRON job with an image source
 OPS = ("get_job", "get_status")
@@ -73,7 +72,7 @@ def summary(samples: list[float]) -> dict[str, float]:
         return {"n": 0}
 
     def pct(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
     return {
         "n": len(ordered),
@@ -120,7 +119,8 @@ def cold_start_once(contender: Contender, upstream: Upstream) -> float:
         stderr=subprocess.DEVNULL,
         cwd=str(procs.ROOT),
     )
-    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdin is not None
+    assert proc.stdout is not None
     try:
         proc.stdin.write(json.dumps(messages[0]).encode() + b"\n")
         proc.stdin.flush()
@@ -162,7 +162,10 @@ def bench_cold_start(plan: Plan, contenders: list[Contender], upstream: Upstream
     for run in range(plan.cold_runs):
         for contender in rotation(contenders, run):
             samples[contender.name].append(cold_start_once(contender, upstream) * 1000)
-    return {name: {**summary(values), "samples": [round(v, 2) for v in values]} for name, values in samples.items()}
+    return {
+        name: {**summary(values), "samples": [round(v, 2) for v in values]}
+        for name, values in samples.items()
+    }
 
 
 # -- sequential latency ---------------------------------------------------------------------------
@@ -265,7 +268,9 @@ async def bench_latency_config(
             if pids:
                 rss[contender.name] = procs.memory_kib(pids[0])
     return {
-        "calls": {name: {op: summary(values) for op, values in by_op.items()} for name, by_op in samples.items()},
+        "calls": {
+            name: {op: summary(values) for op, values in by_op.items()} for name, by_op in samples.items()
+        },
         "upstream_connections": {
             name: {"accepted": accepted, "calls": count, "per_1000_calls": round(1000 * accepted / count, 2)}
             for name, (accepted, count) in conns.items()
@@ -310,13 +315,11 @@ async def bench_latency(
 async def bench_transports(plan: Plan, upstream: Upstream) -> dict[str, Any]:
     """Where the time goes: httpx's default transport against the aiohttp one, same httpx API."""
     clients = {"httpx default transport": direct_client(upstream.url)}
-    try:
+    with suppress(ImportError):
         clients["httpx + aiohttp transport"] = direct_client(upstream.url, aiohttp=True)
-    except ImportError:
-        pass
     samples: dict[str, list[float]] = {name: [] for name in clients}
     try:
-        for name, http in clients.items():
+        for http in clients.values():
             await timed(httpx_call(http, "get_job"), plan.warmup, [])
         for round_no in range(plan.rounds * 2):
             for name in rotation(list(clients), round_no):
@@ -372,7 +375,14 @@ async def bench_throughput(
                 calls[contender.name] = [mcp_call(client, contender, "get_status") for client in clients]
             for name, group in calls.items():
                 await asyncio.gather(*(timed(call, 3, []) for call in group))
-                totals[name] = {"done": 0, "errors": 0, "seconds": 0.0, "latencies": [], "accepted": 0, "peak_open": 0}
+                totals[name] = {
+                    "done": 0,
+                    "errors": 0,
+                    "seconds": 0.0,
+                    "latencies": [],
+                    "accepted": 0,
+                    "peak_open": 0,
+                }
             for round_no in range(plan.tp_rounds):
                 for name in rotation(list(calls), round_no):
                     before = upstream.stats()
@@ -418,8 +428,10 @@ async def bench_memory(plan: Plan, contenders: list[Contender], upstream: Upstre
 
             async def drive(name: str, total: int) -> None:
                 group = groups[name]
-                share = [total // len(group) + (1 if i < total % len(group) else 0) for i in range(len(group))]
-                await asyncio.gather(*(timed(call, n, []) for call, n in zip(group, share)))
+                share = [
+                    total // len(group) + (1 if i < total % len(group) else 0) for i in range(len(group))
+                ]
+                await asyncio.gather(*(timed(call, n, []) for call, n in zip(group, share, strict=False)))
                 counts[name] += total
 
             for name in groups:
@@ -440,7 +452,9 @@ async def bench_memory(plan: Plan, contenders: list[Contender], upstream: Upstre
                     f"rss_kib_after_{plan.rss_small}": small[name]["VmRSS"],
                     f"rss_kib_after_{plan.rss_large}": large["VmRSS"],
                     "peak_rss_kib": large["VmHWM"],
-                    "growth_pct": round(100 * (large["VmRSS"] - small[name]["VmRSS"]) / small[name]["VmRSS"], 1),
+                    "growth_pct": round(
+                        100 * (large["VmRSS"] - small[name]["VmRSS"]) / small[name]["VmRSS"], 1
+                    ),
                     "calls": counts[name],
                 }
     finally:
@@ -487,22 +501,28 @@ def versions() -> dict[str, str]:
             found[name] = "not installed"
     if procs.FASTMCP_PYTHON.exists():
         out = subprocess.run(
-            [str(procs.FASTMCP_PYTHON), "-c", "import fastmcp, mcp; from importlib.metadata import version as v; "
-             "print(v('fastmcp'), v('mcp'))"],
-            capture_output=True, text=True, check=False,
+            [
+                str(procs.FASTMCP_PYTHON),
+                "-c",
+                "import fastmcp, mcp; from importlib.metadata import version as v; "
+                "print(v('fastmcp'), v('mcp'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout.split()
         if len(out) == 2:
             found["fastmcp"], found["mcp (fastmcp env)"] = out
     return found
 
 
-async def main_async(plan: Plan, out_dir: Path, only: set[str]) -> dict[str, Any]:
+async def main_async(plan: Plan, only: set[str], variants: bool) -> dict[str, Any]:
     spec = procs.find_spec()
     if spec is None:
         log("Qovery's OpenAPI document was not found (set QOVERY_OPENAPI_SPEC); fastmcp is left out")
     elif not procs.ensure_fastmcp_env(log):
         spec = None
-    contenders = procs.contenders(JOB_ID, spec)
+    contenders = procs.contenders(JOB_ID, spec, variants)
     upstream = procs.start_upstream()
     log(f"simulated Qovery API at {upstream.url}; contenders: {', '.join(c.name for c in contenders)}")
     result: dict[str, Any] = {
@@ -552,19 +572,28 @@ async def main_async(plan: Plan, out_dir: Path, only: set[str]) -> dict[str, Any
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="short run to check the suite (results/tmp/)")
-    parser.add_argument("--out", type=Path, help="output folder (default results/, or results/tmp/ with --quick)")
+    parser.add_argument(
+        "--out", type=Path, help="output folder (default results/, or results/tmp/ with --quick)"
+    )
     parser.add_argument(
         "--only",
         default="cold,transport,latency,throughput,memory",
         help="comma-separated phases: cold, transport, latency, throughput, memory",
     )
+    parser.add_argument(
+        "--no-variants",
+        action="store_true",
+        help="leave out this server's variants (httpx default transport; uvicorn without uvloop/httptools)",
+    )
     args = parser.parse_args()
     plan = Plan.make(args.quick)
     out_dir: Path = args.out or (procs.BENCH / "results" / ("tmp" if args.quick else ""))
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = asyncio.run(main_async(plan, out_dir, set(args.only.split(","))))
+    result = asyncio.run(main_async(plan, set(args.only.split(",")), not args.no_variants))
     result["targets"] = report.targets(result)
     (out_dir / "latest.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     (out_dir / "latest.md").write_text(report.markdown(result), encoding="utf-8")

@@ -20,7 +20,8 @@ import uvicorn
 
 from qovery_job_mcp.simulated_api import SimulatedQovery
 
-STATS = {"accepted": 0, "open": 0, "peak_open": 0}
+#: Connections accepted and open; `stats_requests` are the benchmark's own (one connection each).
+STATS = {"accepted": 0, "open": 0, "peak_open": 0, "stats_requests": 0}
 
 
 def counting_protocol(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
@@ -52,9 +53,14 @@ def http_protocol() -> type[asyncio.Protocol]:
 def with_stats(app: Any) -> Any:
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/__bench__/stats":
+            STATS["stats_requests"] += 1
             body = json.dumps(STATS).encode()
             await send(
-                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
             )
             await send({"type": "http.response.body", "body": body})
             return

@@ -42,6 +42,7 @@ def build(spec_path: str) -> FastMCP:
     client = httpx2.AsyncClient(
         base_url=os.environ["QOVERY_API_URL"], headers={"Authorization": f"Token {key}"}, timeout=30.0
     )
+
     def hints(route: Any, component: Any) -> None:
         # FastMCP slugifies names (get-job-id -> get_job_id); set the exact name back.
         name, title, read_only, destructive = TOOLS[route.operation_id]
