@@ -22,8 +22,9 @@ BENCH = ROOT / "benchmarks"
 SERVERS = BENCH / "servers"
 FASTMCP_VENV = BENCH / ".venv-fastmcp"
 FASTMCP_PYTHON = FASTMCP_VENV / "bin" / "python"
-#: What the separate environment holds: the generic contender and the plotting library, pinned.
-FASTMCP_PINS = ("fastmcp==4.2.3", "matplotlib==3.11.2", "pyyaml>=6")
+#: What the separate environment holds: the generic contender, the plotting library, and h2
+#: (only to measure what HTTP/2 support would cost to import), pinned.
+FASTMCP_PINS = ("fastmcp==4.2.3", "matplotlib==3.11.2", "pyyaml>=6", "h2>=4")
 DEMO_KEY = "qov_demo_key_for_the_simulated_api"
 
 _STARTED: list[subprocess.Popen[bytes]] = []

@@ -187,6 +187,12 @@ def markdown(result: dict[str, Any]) -> str:
                 + " | ".join(_fmt(conns.get(n, {}).get("per_1000_calls")) for n in mcp_names)
                 + " |"
             )
+    imports = result.get("imports_ms")
+    if imports:
+        lines += ["", "**Import cost in a fresh interpreter** (ms, median; bytecode cached)", ""]
+        lines += ["| import | wall p50 | over a bare start |", "|---|---:|---:|"]
+        for label, row in imports.items():
+            lines.append(f"| {label} | {_fmt(row['p50_ms'], 0)} | {_fmt(row['import_ms'], 0)} |")
     transports = result.get("httpx_transports_ms")
     if transports:
         lines += [
@@ -272,3 +278,15 @@ def plot(json_path: Path, png_path: Path, log: Callable[[str], None]) -> None:
     )
     if done.returncode != 0:
         log(f"plot failed: {done.stderr.strip()[-500:]}")
+
+
+BEGIN = "<!-- benchmark results: begin (written by benchmarks/run.py --readme) -->"
+END = "<!-- benchmark results: end -->"
+
+
+def update_readme(readme: Path, table: str) -> None:
+    """Replace what lies between the two markers of the README's Performance section."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    body = table.replace("### Benchmark results", "#### Latest run", 1)
+    readme.write_text(text[:start] + "\n\n" + body.strip() + "\n\n" + text[end:], encoding="utf-8")
