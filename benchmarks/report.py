@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -231,6 +232,21 @@ def markdown(result: dict[str, Any]) -> str:
                 + f" | {_fmt(_ratio(this, row.get('fastmcp', {}).get('calls_per_s')))}"
                 + f" | {_fmt(_ratio(this, row.get('sdk_floor', {}).get('calls_per_s')))} |"
             )
+        lines += [
+            "",
+            "**CPU per call over HTTP** (ms of CPU time per get-job-status call, server process and simulated API, "
+            "median over the concurrency levels; noise from elsewhere does not count here)",
+            "",
+            "| contender | server CPU / call | simulated API CPU / call |",
+            "|---|---:|---:|",
+        ]
+        for name in names:
+            rows = [row[name] for row in throughput.values() if name in row]
+            if not rows or name == "httpx":
+                continue
+            server = statistics.median(r["server_cpu_ms_per_call"] for r in rows)
+            api = statistics.median(r["upstream_cpu_ms_per_call"] for r in rows)
+            lines.append(f"| {labels[name]} | {server:.3f} | {api:.3f} |")
     memory = result.get("memory")
     if memory:
         small = result["plan"]["rss_small"]

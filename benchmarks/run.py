@@ -465,7 +465,11 @@ def lean_direct_call(session: Any, url: str, op: str) -> Call:
 
 
 async def bench_throughput(
-    plan: Plan, contenders: list[Contender], upstream: Upstream, http_urls: dict[tuple[str, bool], str]
+    plan: Plan,
+    contenders: list[Contender],
+    upstream: Upstream,
+    http_urls: dict[tuple[str, bool], str],
+    pids: dict[str, int],
 ) -> dict[str, Any]:
     """N concurrent clients (one connection each) calling get-job-status for a fixed time, in turns."""
     import aiohttp
@@ -496,13 +500,21 @@ async def bench_throughput(
                     "latencies": [],
                     "accepted": 0,
                     "open": 0,
+                    "cpu": 0.0,
+                    "upstream_cpu": 0.0,
                 }
             for round_no in range(plan.tp_rounds):
                 for name in rotation(list(calls), round_no):
                     before = upstream.stats()
+                    cpu_before = procs.cpu_seconds(pids[name]) if name in pids else 0.0
+                    upstream_cpu_before = procs.cpu_seconds(upstream.proc.pid)
                     done, errors, latencies, seconds = await run_workers(calls[name], plan.tp_seconds)
+                    upstream_cpu = procs.cpu_seconds(upstream.proc.pid) - upstream_cpu_before
+                    cpu = procs.cpu_seconds(pids[name]) - cpu_before if name in pids else 0.0
                     after = upstream.stats()
                     total = totals[name]
+                    total["cpu"] += cpu
+                    total["upstream_cpu"] += upstream_cpu
                     total["done"] += done
                     total["errors"] += errors
                     total["seconds"] += seconds
@@ -517,6 +529,8 @@ async def bench_throughput(
                 **{k: v for k, v in summary(t["latencies"]).items() if k in ("p50", "p99")},
                 "upstream_connections_opened": t["accepted"],
                 "upstream_connections_open_after": t["open"],
+                "server_cpu_ms_per_call": round(1000 * t["cpu"] / max(1, t["done"]), 3),
+                "upstream_cpu_ms_per_call": round(1000 * t["upstream_cpu"] / max(1, t["done"]), 3),
             }
             for name, t in totals.items()
         }
@@ -670,7 +684,8 @@ async def main_async(plan: Plan, only: set[str], variants: bool) -> dict[str, An
                 if "latency" in only:
                     result["latency_ms"] = await bench_latency(plan, contenders, upstream, http_urls)
                 if "throughput" in only:
-                    result["throughput"] = await bench_throughput(plan, contenders, upstream, http_urls)
+                    pids = {name: proc.pid for (name, stateless), proc in http_procs.items() if not stateless}
+                    result["throughput"] = await bench_throughput(plan, contenders, upstream, http_urls, pids)
                 result["http_server_kib"] = {
                     f"{name}/{'stateless' if stateless else 'stateful'}": procs.memory_kib(proc.pid)
                     for (name, stateless), proc in http_procs.items()
