@@ -79,10 +79,10 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "ok": row.get("this", {}).get("errors") == 0,
             }
         )
-        opened = row.get("this", {}).get("upstream_connections_opened")
+        opened = row.get("this", {}).get("upstream_connections_max_opened_in_a_turn")
         checks.append(
             {
-                "target": f"throughput x{level}: upstream connections opened <= pool (32)",
+                "target": f"throughput x{level}: upstream connections opened in one turn <= pool (32)",
                 "value": opened,
                 "bar": 32,
                 "ok": opened is not None and opened <= 32,
@@ -209,7 +209,8 @@ def markdown(result: dict[str, Any]) -> str:
     if throughput:
         lines += [
             "",
-            "**Throughput over HTTP** (get-job-status, 2026-07-28 era, stateful server; calls/s, p50 ms, errors, upstream connections opened)",
+            "**Throughput over HTTP** (get-job-status, 2026-07-28 era, stateful server; calls/s, p50 ms, errors, "
+            "most upstream connections opened in one turn)",
             "",
         ]
         lines += [
@@ -221,7 +222,7 @@ def markdown(result: dict[str, Any]) -> str:
             for name in names:
                 t = row.get(name)
                 cells.append(
-                    f"{_fmt(t['calls_per_s'], 0)}/s, {_fmt(t.get('p50'))} ms, {t['errors']} err, {t['upstream_connections_opened']} conn"
+                    f"{_fmt(t['calls_per_s'], 0)}/s, {_fmt(t.get('p50'))} ms, {t['errors']} err, {t['upstream_connections_max_opened_in_a_turn']} conn"
                     if t
                     else "-"
                 )
