@@ -15,12 +15,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 LABELS = {
-    "httpx": "httpx direct (floor)",
+    "httpx": "direct GET to the API (floor)",
     "sdk_floor": "bare MCPServer no-op (SDK floor)",
     "this": "qovery-job-mcp",
     "fastmcp": "FastMCP.from_openapi",
 }
 STYLES = {"httpx": ":", "sdk_floor": "--", "this": "-", "fastmcp": "-."}
+COLORS = {"httpx": "tab:gray", "sdk_floor": "tab:blue", "this": "tab:green", "fastmcp": "tab:red"}
 
 
 def main(source: str, target: str) -> None:
@@ -33,16 +34,28 @@ def main(source: str, target: str) -> None:
         if name not in throughput[str(levels[0])]:
             continue
         rows = [throughput[str(level)][name] for level in levels]
-        left.plot(levels, [r["p50"] for r in rows], STYLES[name], marker="o", label=f"{label} p50")
+        color = COLORS[name]
         left.plot(
-            levels, [r["p99"] for r in rows], STYLES[name], marker="x", alpha=0.45, label=f"{label} p99"
+            levels, [r["p50"] for r in rows], STYLES[name], color=color, marker="o", label=f"{label} p50"
         )
-        right.plot(levels, [r["calls_per_s"] for r in rows], STYLES[name], marker="o", label=label)
+        left.plot(
+            levels,
+            [r["p99"] for r in rows],
+            STYLES[name],
+            color=color,
+            marker="x",
+            alpha=0.4,
+            label=f"{label} p99",
+        )
+        right.plot(
+            levels, [r["calls_per_s"] for r in rows], STYLES[name], color=color, marker="o", label=label
+        )
     left.set(
         xlabel="concurrent clients", ylabel="latency per call (ms)", title="get-job-status latency over HTTP"
     )
     left.set_yscale("log")
     right.set(xlabel="concurrent clients", ylabel="calls per second", title="Throughput over HTTP")
+    right.set_yscale("log")
     for axis in (left, right):
         axis.set_xticks(levels)
         axis.grid(True, alpha=0.3)

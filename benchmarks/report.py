@@ -222,7 +222,7 @@ def markdown(result: dict[str, Any]) -> str:
             for name in names:
                 t = row.get(name)
                 cells.append(
-                    f"{_fmt(t['calls_per_s'], 0)}/s, {_fmt(t.get('p50'))} ms, {t['errors']} err, {t['upstream_connections_max_opened_in_a_turn']} conn"
+                    f"{_fmt(t['calls_per_s'], 0)}/s, {_fmt(t.get('p50'))} ms, {t['errors']} err, {t.get('upstream_connections_max_opened_in_a_turn', '-')} conn"
                     if t
                     else "-"
                 )
@@ -243,7 +243,7 @@ def markdown(result: dict[str, Any]) -> str:
         ]
         for name in names:
             rows = [row[name] for row in throughput.values() if name in row]
-            if not rows or name == "httpx":
+            if not rows or name == "httpx" or "server_cpu_ms_per_call" not in rows[0]:
                 continue
             server = statistics.median(r["server_cpu_ms_per_call"] for r in rows)
             api = statistics.median(r["upstream_cpu_ms_per_call"] for r in rows)
@@ -263,6 +263,18 @@ def markdown(result: dict[str, Any]) -> str:
                 lines.append(
                     f"| {labels[name]} | {r[f'rss_kib_after_{small}'] / 1024:.1f} | {r[f'rss_kib_after_{large}'] / 1024:.1f} "
                     f"| {r['growth_pct']:+.1f} % | {r['peak_rss_kib'] / 1024:.1f} |"
+                )
+    stdio_memory = (result.get("latency_ms") or {}).get("stdio/auto", {}).get("stdio_server_kib")
+    if stdio_memory:
+        floor_peak = stdio_memory.get("sdk_floor", {}).get("VmHWM")
+        lines += ["", "**Server memory over stdio** (after the stdio latency runs; MiB)", ""]
+        lines += ["| contender | RSS | peak RSS | peak / SDK floor |", "|---|---:|---:|---:|"]
+        for name in names:
+            if name in stdio_memory:
+                r = stdio_memory[name]
+                lines.append(
+                    f"| {labels[name]} | {r['VmRSS'] / 1024:.1f} | {r['VmHWM'] / 1024:.1f} "
+                    f"| {_fmt(_ratio(r['VmHWM'], floor_peak))} |"
                 )
     checks = result.get("targets", [])
     if checks:

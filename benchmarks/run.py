@@ -312,8 +312,12 @@ async def bench_latency_config(
         rss: dict[str, dict[str, int]] = {}
         for contender in contenders:
             pids = procs.child_pids(contender.marker)
-            if pids:
+            if len(pids) == 1:
                 rss[contender.name] = procs.memory_kib(pids[0])
+            else:
+                log(
+                    f"{contender.name}: {len(pids)} stdio processes match {contender.marker!r}; memory not read"
+                )
     return {
         "calls": {
             name: {op: summary(values) for op, values in by_op.items()} for name, by_op in samples.items()
@@ -667,7 +671,8 @@ async def main_async(plan: Plan, only: set[str], variants: bool) -> dict[str, An
         "plan": plan.__dict__,
         "machine": machine(),
         "versions": versions(),
-        "contenders": {c.name: c.label for c in contenders} | {"httpx": "httpx direct to the API (floor)"},
+        "contenders": {c.name: c.label for c in contenders}
+        | {"httpx": "direct GET to the API (floor): httpx for latency, aiohttp for throughput"},
         "spec": str(spec) if spec else None,
     }
     try:
