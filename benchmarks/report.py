@@ -124,7 +124,7 @@ def markdown(result: dict[str, Any]) -> str:
         n for n in result["contenders"] if n not in order
     ]
     labels = {
-        "httpx": "httpx direct",
+        "httpx": "direct GET",
         "sdk_floor": "SDK floor",
         "this": "this server",
         "fastmcp": "fastmcp",
