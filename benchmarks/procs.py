@@ -100,6 +100,7 @@ def cpu_seconds(pid: int) -> float:
 def child_pids(marker: str) -> list[int]:
     """Children of this process whose command line contains `marker` (stdio servers the SDK spawned)."""
     me = os.getpid()
+    ours = {proc.pid for proc in _STARTED}  # HTTP servers and the upstream: not spawned by the SDK
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -114,7 +115,7 @@ def child_pids(marker: str) -> list[int]:
                 cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, ValueError, IndexError):
             continue
-        if marker in cmdline:
+        if marker in cmdline and int(entry) not in ours:
             found.append(int(entry))
     return found
 

@@ -310,7 +310,8 @@ async def bench_latency_config(
                     conns[name][0] += upstream.stats()["accepted"] - before
                     conns[name][1] += plan.per_round * len(OPS)
         rss: dict[str, dict[str, int]] = {}
-        for contender in contenders:
+        stdio = isinstance(next(iter(targets.values())), StdioServerParameters)
+        for contender in contenders if stdio else []:
             pids = procs.child_pids(contender.marker)
             if len(pids) == 1:
                 rss[contender.name] = procs.memory_kib(pids[0])
