@@ -43,6 +43,10 @@ BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 8.0
 #: Connections kept to Qovery: calls beyond this many at once wait for a free one.
 POOL_SIZE = 32
+#: How long an idle connection is kept: an assistant's calls come seconds apart (it reads and thinks
+#: between them), and each new connection to Qovery costs a TLS handshake. Well under the idle
+#: timeouts of common load balancers (60 s and more).
+KEEPALIVE_SECONDS = 30.0
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -149,7 +153,11 @@ class QoveryClient:
         if self._http is None:
             import httpx
 
-            limits = httpx.Limits(max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE)
+            limits = httpx.Limits(
+                max_connections=POOL_SIZE,
+                max_keepalive_connections=POOL_SIZE,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            )
             self._http = httpx.AsyncClient(
                 base_url=self.base_url,
                 transport=self._transport or pooled_transport(limits),
