@@ -300,8 +300,8 @@ def find_spec() -> Path | None:
     """Qovery's OpenAPI document trimmed to the job operations: read where it lies, never copied in."""
     candidates = [
         os.environ.get("QOVERY_OPENAPI_SPEC", ""),
+        # CI and the development machines lay shared/ beside the repository.
         str(ROOT.parent / "shared" / "reference" / "qovery-job-openapi.yaml"),
-        "/work/shared/reference/qovery-job-openapi.yaml",
     ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
