@@ -115,7 +115,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']} "
-        f"(load average at start {m['load_avg_at_start']}). "
+        f"(load average at start {m['load_avg_at_start']}, at end {m.get('load_avg_at_end', '?')}). "
         + ", ".join(f"{k} {val}" for k, val in v.items())
         + "."
     )

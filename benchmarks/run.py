@@ -744,6 +744,7 @@ def main() -> None:
     out_dir: Path = args.out or (procs.BENCH / "results" / ("tmp" if args.quick else ""))
     out_dir.mkdir(parents=True, exist_ok=True)
     result = asyncio.run(main_async(plan, set(args.only.split(",")), not args.no_variants))
+    result["machine"]["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["targets"] = report.targets(result)
     (out_dir / "latest.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     (out_dir / "latest.md").write_text(report.markdown(result), encoding="utf-8")
