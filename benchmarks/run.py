@@ -1,6 +1,6 @@
 """The benchmark suite: this server against direct httpx, the bare SDK and FastMCP.from_openapi.
 
-    uv run python benchmarks/run.py            # full run (about 10 minutes on 2 cores)
+    uv run python benchmarks/run.py            # full run (8 to 12 minutes on 2 cores)
     uv run python benchmarks/run.py --quick    # a short run to check the suite (results/tmp/)
 
 Everything runs on loopback against the simulated Qovery API in its own process. Contenders are
