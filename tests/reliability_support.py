@@ -138,15 +138,24 @@ class RecordAll(logging.Handler):
         text = record.getMessage()
         if record.exc_info:
             text += logging.Formatter().formatException(record.exc_info)
-        self.lines.append(f"{record.name}: {text}")
+        self.lines.append(f"{record.levelname} {record.name}: {text}")
 
 
 @contextmanager
 def all_logs_at_debug() -> Iterator[RecordAll]:
-    """Every logger (ours, httpx, httpcore, mcp, uvicorn) at DEBUG into one list."""
+    """Every logger (ours, httpx and its aiohttp transport, httpcore, mcp, uvicorn) at DEBUG into one list."""
     handler = RecordAll()
     root = logging.getLogger()
-    names = ("qovery_job_mcp", "httpx", "httpcore", "mcp", "uvicorn", "uvicorn.error")
+    names = (
+        "qovery_job_mcp",
+        "httpx",
+        "httpx_aiohttp",
+        "aiohttp",
+        "httpcore",
+        "mcp",
+        "uvicorn",
+        "uvicorn.error",
+    )
     saved = {name: logging.getLogger(name).level for name in names}
     saved_root = root.level
     root.addHandler(handler)

@@ -50,7 +50,7 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     faults.STALL: (3, r"Qovery did not answer in time \(no answer within 0\.3 s, 3 attempts\)"),
     faults.RESET: (
         3,
-        r"Qovery failed to answer \(connection failed \((RemoteProtocolError|ConnectionResetError)\)\) "
+        r"Qovery failed to answer \(connection failed \((RemoteProtocolError|ConnectionResetError|ReadError)\)\) "
         r"after 3 attempts",
     ),
     faults.TRUNCATED: (1, r"Qovery answered unexpectedly \(HTTP 200\): the [a-z ]+ is not JSON"),

@@ -108,7 +108,8 @@ async def test_no_secret_under_any_fault(caller_client: Client, shared: LiveQove
     assert len(answers) == (len(faults.ALL_FAULTS) - 1) * len(CALLS) + 2
     assert any("[redacted]" not in a and '"id"' in a for a in answers)  # real results came back too
     assert_no_secret(*answers, *logs.lines)
-    assert any("httpcore" in line for line in logs.lines)  # DEBUG logs were really captured
+    assert any(line.startswith("DEBUG ") for line in logs.lines)  # DEBUG logs were really captured
+    assert any("HTTP Request:" in line for line in logs.lines)  # and httpx's own request lines
 
 
 ECHOES = [

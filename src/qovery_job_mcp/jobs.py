@@ -185,7 +185,9 @@ CRON_RE = re.compile(rf"^\s*{CRON_FIELD}(\s+{CRON_FIELD}){{4}}\s*$")
 
 
 class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defer_build: the request models validate edits only; building their validators on first
+    # use keeps them off the start-up path that every stdio launch pays (README, Performance).
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Command(_Closed):
