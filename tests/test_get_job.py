@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
+from qovery_job_mcp import __version__
 from tests.conftest import API_KEY, MIGRATIONS, MISSING, NIGHTLY, LiveQovery
 from tests.helpers import error_text
 
@@ -24,6 +25,7 @@ async def test_lifecycle_job_and_token_scheme(client: Client, qovery: LiveQovery
     (sent,) = qovery.sim.requests
     assert sent.path == f"/job/{MIGRATIONS}"
     assert sent.authorization == f"Token {API_KEY}"
+    assert sent.user_agent == f"qovery-job-mcp/{__version__}"
 
 
 @pytest.mark.parametrize(

@@ -337,6 +337,7 @@ class RecordedRequest:
     query: dict[str, str]
     authorization: str | None
     body: Any
+    user_agent: str | None = None
 
 
 def _problem(status: int, detail: str) -> JSONResponse:
@@ -401,7 +402,12 @@ class SimulatedQovery:
         with self._lock:
             self.requests.append(
                 RecordedRequest(
-                    request.method, request.url.path, dict(request.query_params), authorization, body
+                    request.method,
+                    request.url.path,
+                    dict(request.query_params),
+                    authorization,
+                    body,
+                    request.headers.get("user-agent"),
                 )
             )
             queue = self.faults.get(route)
