@@ -50,7 +50,7 @@ def rest_server(qovery: LiveQovery, fake_time: FakeTime, **overrides: Any) -> It
     """Our REST app on a free loopback port, with an httpx client pointed at it."""
     settings = make_settings(qovery.url, **overrides)
     app = build_rest_app(settings, JobOperations(make_qovery_client(settings, fake_time)))
-    with serve_on_loopback(app) as url, httpx.Client(base_url=url, timeout=10) as http:
+    with serve_on_loopback(app, lifespan="on") as url, httpx.Client(base_url=url, timeout=10) as http:
         yield http
 
 
@@ -62,7 +62,7 @@ def live() -> Iterator[tuple[LiveQovery, FakeTime, str]]:
     with serve_on_loopback(sim.app) as qovery_url:
         settings = make_settings(qovery_url)
         app = build_rest_app(settings, JobOperations(make_qovery_client(settings, clock)))
-        with serve_on_loopback(app) as url:
+        with serve_on_loopback(app, lifespan="on") as url:
             yield LiveQovery(sim, qovery_url), clock, url
 
 

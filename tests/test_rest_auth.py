@@ -32,7 +32,7 @@ PROBLEM = "application/problem+json"
 def rest_app(qovery: LiveQovery, **overrides: Any) -> Iterator[httpx.Client]:
     settings = make_settings(qovery.url, **overrides)
     app = build_rest_app(settings, JobOperations(make_qovery_client(settings, FakeTime())))
-    with serve_on_loopback(app) as url, httpx.Client(base_url=url, timeout=10) as http:
+    with serve_on_loopback(app, lifespan="on") as url, httpx.Client(base_url=url, timeout=10) as http:
         yield http
 
 

@@ -34,7 +34,7 @@ def _serve(**overrides: Any) -> Iterator[str]:
     with serve_on_loopback(sim.app) as qovery_url:
         config = make_settings(qovery_url, **overrides)
         app = build_rest_app(config, JobOperations(make_qovery_client(config, FakeTime())))
-        with serve_on_loopback(app) as url:
+        with serve_on_loopback(app, lifespan="on") as url:
             yield url
 
 
