@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from mcp.types import CallToolResult
 
+#: The first message of a 2025-11-25 handshake, for tests that speak raw JSON-RPC.
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "qovery-job-mcp-tests", "version": "1"},
+    },
+}
+
 
 def error_text(result: CallToolResult) -> str:
     assert result.is_error, f"expected a tool error, got {result.structured_content!r}"

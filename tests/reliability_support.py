@@ -15,20 +15,11 @@ from typing import Any
 
 from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
 from tests.conftest import API_KEY, JWT, PYTHON, ROOT, LiveQovery, subprocess_env
+from tests.helpers import INITIALIZE
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: The five documented Qovery calls, and nothing else, may reach the API.
 DOCUMENTED_PATH = re.compile(rf"^/job/({UUID})(/commit|/status)?$")
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "reliability-tests", "version": "1"},
-    },
-}
 
 
 class StdioServer:

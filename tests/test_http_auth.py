@@ -10,21 +10,12 @@ import httpx
 import pytest
 
 from tests.conftest import API_KEY, NIGHTLY, LiveQovery
+from tests.helpers import INITIALIZE
 from tests.http_server import RunningServer, http_client, http_server, live_qovery
 
 pytestmark = pytest.mark.anyio
 
 TOKEN = "shared-caller-token-7c1f9a"
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    },
-}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import API_KEY, JWT, NIGHTLY, LiveQovery
-from tests.helpers import error_text
+from tests.helpers import INITIALIZE, error_text
 from tests.http_server import RunningServer, http_client, http_server, live_qovery
 
 pytestmark = pytest.mark.anyio
@@ -24,16 +24,6 @@ CALLERS = (
     (f"Bearer {JWT}", f"Bearer {JWT}"),
     (f"Bearer {OTHER_JWT}", f"Bearer {OTHER_JWT}"),
 )
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    },
-}
 
 
 def job_id(caller: int, call: int) -> str:

@@ -12,6 +12,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
+from tests.helpers import INITIALIZE
 
 pytestmark = pytest.mark.anyio
 
@@ -84,19 +85,7 @@ def test_stdout_carries_only_json_rpc(qovery: LiveQovery) -> None:
         env=env,
     )
     try:
-        _rpc(
-            proc,
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-11-25",
-                    "capabilities": {},
-                    "clientInfo": {"name": "t", "version": "1"},
-                },
-            },
-        )
+        _rpc(proc, INITIALIZE)
         _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
         _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
         for i, job_id in enumerate([NIGHTLY, "11111111-2222-4333-8444-555555555555", "nope"], start=3):

@@ -93,6 +93,15 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (value or "").split(",") if item.strip())
 
 
+def _switch(
+    parser: argparse.ArgumentParser, env: Mapping[str, str], flag: str, variable: str, help: str
+) -> None:
+    """An on/off flag that its environment variable can also turn on (1, true, yes or on)."""
+    parser.add_argument(
+        flag, action="store_true", default=_env_flag(env.get(variable)), help=f"{help} Env: {variable}=1."
+    )
+
+
 def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qovery-job-mcp",
@@ -119,18 +128,14 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         default=env.get("QOVERY_MCP_LOG_LEVEL", "WARNING"),
         help="DEBUG, INFO, WARNING (default) or ERROR; logs go to stderr. Env: QOVERY_MCP_LOG_LEVEL.",
     )
-    parser.add_argument(
+    _switch(
+        parser,
+        env,
         "--demo",
-        action="store_true",
-        default=_env_flag(env.get("QOVERY_MCP_DEMO")),
-        help="Serve an in-process simulated Qovery API with sample jobs; no account needed.",
+        "QOVERY_MCP_DEMO",
+        "Serve an in-process simulated Qovery API with sample jobs; no account needed.",
     )
-    parser.add_argument(
-        "--read-only",
-        action="store_true",
-        default=_env_flag(env.get("QOVERY_MCP_READ_ONLY")),
-        help="Offer only the read-only tools. Env: QOVERY_MCP_READ_ONLY=1.",
-    )
+    _switch(parser, env, "--read-only", "QOVERY_MCP_READ_ONLY", "Offer only the read-only tools.")
     parser.add_argument(
         "--tools",
         default=env.get("QOVERY_MCP_TOOLS", ""),
@@ -147,11 +152,12 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         help="Shared secret HTTP callers must send as 'Authorization: Bearer <token>' (server-held key only). "
         "Env: QOVERY_MCP_AUTH_TOKEN (prefer it: flags show up in process lists).",
     )
-    parser.add_argument(
+    _switch(
+        parser,
+        env,
         "--allow-unauthenticated",
-        action="store_true",
-        default=_env_flag(env.get("QOVERY_MCP_ALLOW_UNAUTHENTICATED")),
-        help="Serve a server-held key on a non-loopback address without an auth token (you accept the risk).",
+        "QOVERY_MCP_ALLOW_UNAUTHENTICATED",
+        "Serve a server-held key on a non-loopback address without an auth token (you accept the risk).",
     )
     parser.add_argument(
         "--allowed-hosts",
@@ -165,17 +171,19 @@ def build_parser(env: Mapping[str, str]) -> argparse.ArgumentParser:
         help="Extra browser Origins to accept, comma-separated, e.g. https://app.example.com "
         "(loopback origins are always accepted). Env: QOVERY_MCP_ALLOWED_ORIGINS.",
     )
-    parser.add_argument(
+    _switch(
+        parser,
+        env,
         "--stateless",
-        action="store_true",
-        default=_env_flag(env.get("QOVERY_MCP_STATELESS")),
-        help="No server-side MCP session: any replica can answer any request. Env: QOVERY_MCP_STATELESS=1.",
+        "QOVERY_MCP_STATELESS",
+        "No server-side MCP session: any replica can answer any request.",
     )
-    parser.add_argument(
+    _switch(
+        parser,
+        env,
         "--json-response",
-        action="store_true",
-        default=_env_flag(env.get("QOVERY_MCP_JSON_RESPONSE")),
-        help="Answer with plain JSON bodies instead of SSE streams. Env: QOVERY_MCP_JSON_RESPONSE=1.",
+        "QOVERY_MCP_JSON_RESPONSE",
+        "Answer with plain JSON bodies instead of SSE streams.",
     )
     return parser
 
