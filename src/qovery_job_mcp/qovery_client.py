@@ -145,10 +145,6 @@ class QoveryClient:
         self._clock = clock
         self._http: httpx.AsyncClient | None = None
 
-    @property
-    def has_credential(self) -> bool:
-        return bool(self._credential)
-
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
             import httpx
