@@ -25,15 +25,18 @@ esac
 if command -v uv >/dev/null 2>&1; then UV=(uv); else UV=(python3 -m uv); fi
 NPM_QUIET=(--no-audit --no-fund --loglevel=error)
 
+# npm_install_into DIR PACKAGE: a private npm project in DIR (a cache), with PACKAGE installed.
+npm_install_into() {
+  echo "conformance: installing $2 into $1" >&2
+  mkdir -p "$1"
+  (cd "$1" && { [[ -f package.json ]] || echo '{"private":true}' > package.json; } \
+    && npm install "${NPM_QUIET[@]}" "$2")
+}
+
 # 1. Node 22 from npm, cached.
 NODE_DIR="$CACHE/node"
 NODE_BIN="$NODE_DIR/node_modules/$NODE_PACKAGE/bin"
-if [[ ! -x "$NODE_BIN/node" ]]; then
-  echo "conformance: installing $NODE_PACKAGE@$NODE_PACKAGE_VERSION into $NODE_DIR" >&2
-  mkdir -p "$NODE_DIR"
-  (cd "$NODE_DIR" && { [[ -f package.json ]] || echo '{"private":true}' > package.json; } \
-    && npm install "${NPM_QUIET[@]}" "$NODE_PACKAGE@$NODE_PACKAGE_VERSION")
-fi
+[[ -x "$NODE_BIN/node" ]] || npm_install_into "$NODE_DIR" "$NODE_PACKAGE@$NODE_PACKAGE_VERSION"
 export PATH="$NODE_BIN:$PATH"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if (( node_major < 22 )); then
@@ -43,12 +46,7 @@ fi
 
 # 2. The suite, pinned, cached.
 SUITE_DIR="$CACHE/suite"
-if [[ ! -x "$SUITE_DIR/node_modules/.bin/conformance" ]]; then
-  echo "conformance: installing $SUITE into $SUITE_DIR" >&2
-  mkdir -p "$SUITE_DIR"
-  (cd "$SUITE_DIR" && { [[ -f package.json ]] || echo '{"private":true}' > package.json; } \
-    && npm install "${NPM_QUIET[@]}" "$SUITE")
-fi
+[[ -x "$SUITE_DIR/node_modules/.bin/conformance" ]] || npm_install_into "$SUITE_DIR" "$SUITE"
 CONFORMANCE="$SUITE_DIR/node_modules/.bin/conformance"
 
 # 3. Our server (demo mode: no Qovery account needed), one per mode, always stopped.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -33,6 +32,7 @@ from mcp import Client
 from qovery_job_mcp import faults
 from qovery_job_mcp.faults import ChaosPolicy
 from tests.conftest import API_KEY, MIGRATIONS, MISSING, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
+from tests.http_server import free_port
 from tests.reliability_support import shared_simulation, wait_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -56,12 +56,6 @@ MIX: list[tuple[str, dict[str, Any]]] = [
     ("delete-job", {"job_id": MISSING}),
     ("get-job-id", {"job_id": "../job/not-a-uuid"}),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
