@@ -182,7 +182,10 @@ def import_cases() -> dict[str, tuple[str, str]]:
         "uvloop": (py, "import uvloop"),
         "httptools": (py, "import httptools"),
         "mcp.server (the SDK)": (py, "import mcp.server"),
-        "qovery_job_mcp.server (stdio path)": (py, "import qovery_job_mcp.cli, qovery_job_mcp.server"),
+        "qovery_job_mcp.mcp_server.server (stdio path)": (
+            py,
+            "import qovery_job_mcp.cli, qovery_job_mcp.mcp_server.server",
+        ),
     }
     if procs.FASTMCP_PYTHON.exists():
         cases["h2 (what httpx[http2] adds)"] = (

@@ -18,7 +18,7 @@ from typing import Any
 
 import uvicorn
 
-from qovery_job_mcp.simulated_api import SimulatedQovery
+from qovery_job_mcp.simulation.api import SimulatedQovery
 
 #: Connections accepted and open; `stats_requests` are the benchmark's own (one connection each).
 STATS = {"accepted": 0, "open": 0, "peak_open": 0, "stats_requests": 0}

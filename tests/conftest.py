@@ -14,9 +14,10 @@ import pytest
 from mcp import Client
 
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.qovery_client import QoveryClient
-from qovery_job_mcp.server import build_server
-from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
+from qovery_job_mcp.mcp_server.server import build_server
+from qovery_job_mcp.qovery.client import QoveryClient
+from qovery_job_mcp.simulation.api import SimulatedQovery
+from tests.support.loopback import serve_on_loopback
 
 API_KEY = "qov_test_0123456789abcdefSECRET"
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJlU0VDUkVU"

@@ -6,7 +6,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import CLEANUP, MISSING, LiveQovery
-from tests.helpers import error_text
+from tests.support.helpers import error_text
 
 pytestmark = pytest.mark.anyio
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from qovery_job_mcp.jobs import job_to_request
+from qovery_job_mcp.qovery.models import job_to_request
 from tests.conftest import CLEANUP, MIGRATIONS, NIGHTLY, LiveQovery
-from tests.helpers import error_text
+from tests.support.helpers import error_text
 
 pytestmark = pytest.mark.anyio
 

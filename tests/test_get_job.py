@@ -7,7 +7,7 @@ from mcp import Client
 
 from qovery_job_mcp import __version__
 from tests.conftest import API_KEY, MIGRATIONS, MISSING, NIGHTLY, LiveQovery
-from tests.helpers import error_text
+from tests.support.helpers import error_text
 
 pytestmark = pytest.mark.anyio
 
@@ -58,18 +58,17 @@ async def test_unknown_job_type_is_an_unexpected_answer(client: Client, qovery: 
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        ({"job_id": 42}, "job_id: Input should be a valid string (got int)"),
-        ({}, "job_id: Field required (got nothing)"),
-        ({"job_id": ["a"] * 10_000}, "job_id: Input should be a valid string (got list)"),
+        ({"job_id": 42}, "job_id must be string, got integer 42. Nothing was sent."),
+        ({}, "get-job-id needs the argument 'job_id'. Nothing was sent."),
+        ({"job_id": ["a"] * 10_000}, "job_id must be string, got array. Nothing was sent."),
     ],
 )
 async def test_wrong_argument_types_are_a_sentence(
     client: Client, qovery: LiveQovery, arguments: dict[str, object], expected: str
 ) -> None:
     text = error_text(await client.call_tool("get-job-id", arguments))
-    assert text.startswith("Error executing tool get-job-id: invalid arguments: ")
+    assert text.startswith("Error executing tool get-job-id: ")
     assert expected in text
-    assert "Nothing was sent to Qovery" in text
     assert "errors.pydantic.dev" not in text
     assert len(text) < 400
     assert qovery.sim.requests == []

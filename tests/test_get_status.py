@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from qovery_job_mcp.simulated_api import Fault
+from qovery_job_mcp.simulation.faults import Fault
 from tests.conftest import MISSING, NIGHTLY, LiveQovery
-from tests.helpers import error_text
+from tests.support.helpers import error_text
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from tests.conftest import API_KEY, NIGHTLY, LiveQovery
-from tests.http_server import http_server as run_http_server
+from tests.support.http_server import http_server as run_http_server
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from qovery_job_mcp.auth import AccessMiddleware, AccessPolicy, caller_credential
 from qovery_job_mcp.config import DEFAULT_ALLOWED_HOSTS, DEFAULT_ALLOWED_ORIGINS
+from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, caller_credential
 
 pytestmark = pytest.mark.anyio
 

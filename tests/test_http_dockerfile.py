@@ -15,7 +15,7 @@ import pytest
 
 from qovery_job_mcp.config import ConfigError, load_settings
 from tests.conftest import API_KEY, PYTHON, ROOT, subprocess_env
-from tests.http_server import free_port, http_server
+from tests.support.http_server import free_port, http_server
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.conftest import API_KEY, JWT, NIGHTLY, LiveQovery
-from tests.helpers import INITIALIZE, error_text
-from tests.http_server import RunningServer, http_client, http_server, live_qovery
+from tests.support.helpers import INITIALIZE, error_text
+from tests.support.http_server import RunningServer, http_client, http_server, live_qovery
 
 pytestmark = pytest.mark.anyio
 

@@ -10,8 +10,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.conftest import API_KEY, CLEANUP, NIGHTLY, PYTHON, LiveQovery, subprocess_env
-from tests.helpers import error_text
-from tests.http_server import RunningServer, http_client, http_server, live_qovery
+from tests.support.helpers import error_text
+from tests.support.http_server import RunningServer, http_client, http_server, live_qovery
 
 pytestmark = pytest.mark.anyio
 

@@ -13,9 +13,9 @@ import httpx
 import httpx2
 import pytest
 
-from qovery_job_mcp.simulated_api import Fault
+from qovery_job_mcp.simulation.faults import Fault
 from tests.conftest import API_KEY, MIGRATIONS, NIGHTLY, LiveQovery
-from tests.http_server import RunningServer, http_client, http_server, live_qovery
+from tests.support.http_server import RunningServer, http_client, http_server, live_qovery
 
 pytestmark = pytest.mark.anyio
 

@@ -8,8 +8,8 @@ import re
 import tomllib
 
 from qovery_job_mcp import __version__
-from qovery_job_mcp.server import build_server
-from qovery_job_mcp.tools import TOOL_NAMES
+from qovery_job_mcp.mcp_server.server import build_server
+from qovery_job_mcp.operations import OPERATION_NAMES as TOOL_NAMES
 from tests.conftest import ROOT, make_settings
 
 SERVER_JSON = json.loads((ROOT / "server.json").read_text())

@@ -18,16 +18,17 @@ import httpx
 import pytest
 from mcp import Client
 
-from qovery_job_mcp import faults
 from qovery_job_mcp.config import ConfigError, Settings
 from qovery_job_mcp.demo import demo_chaos
-from qovery_job_mcp.faults import ChaosPolicy
-from qovery_job_mcp.qovery_client import QoveryClient
-from qovery_job_mcp.server import build_server
-from qovery_job_mcp.simulated_api import DEMO_API_KEY, Fault, SimulatedQovery, demo_jobs
+from qovery_job_mcp.mcp_server.server import build_server
+from qovery_job_mcp.qovery.client import QoveryClient
+from qovery_job_mcp.simulation import faults
+from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.simulation.data import DEMO_API_KEY, demo_jobs
+from qovery_job_mcp.simulation.faults import ChaosPolicy, Fault
 from tests.conftest import CLEANUP, MIGRATIONS, NIGHTLY, FakeTime, LiveQovery, make_settings, mcp_client
-from tests.helpers import error_text
-from tests.reliability_support import reset_simulation, shared_simulation
+from tests.support.helpers import error_text
+from tests.support.reliability import reset_simulation, shared_simulation
 
 pytestmark = pytest.mark.anyio
 

@@ -19,9 +19,8 @@ from hypothesis import strategies as st
 from mcp import Client
 from mcp.types import CallToolResult
 
-from qovery_job_mcp.http_app import build_http_app
-from qovery_job_mcp.server import build_server
-from qovery_job_mcp.simulated_api import serve_on_loopback
+from qovery_job_mcp.mcp_server.server import build_server
+from qovery_job_mcp.web.hosting import build_http_app
 from tests.conftest import (
     API_KEY,
     CLEANUP,
@@ -34,7 +33,8 @@ from tests.conftest import (
     make_settings,
     mcp_client,
 )
-from tests.reliability_support import (
+from tests.support.loopback import serve_on_loopback
+from tests.support.reliability import (
     DOCUMENTED_PATH,
     all_logs_at_debug,
     reset_simulation,
@@ -183,14 +183,14 @@ def strings_in(value: Any) -> Iterator[str]:
 
 
 def canonical(job_id: Any) -> str | None:
-    """The UUID a job_id stands for, as the server reads it: surrounding blanks ignored, nothing else."""
-    if not isinstance(job_id, str):
+    """The UUID a job_id stands for, as the server reads it: the hyphenated form in any case, nothing else."""
+    if not isinstance(job_id, str) or len(job_id) != 36:
         return None
     try:
-        parsed = uuid.UUID(job_id.strip())
+        parsed = uuid.UUID(job_id)
     except ValueError:
         return None
-    return str(parsed) if job_id.strip().lower() in (str(parsed), parsed.hex) else None
+    return str(parsed) if job_id.lower() == str(parsed) else None
 
 
 def check_answer(tool: str, arguments: dict[str, Any], result: CallToolResult, live: LiveQovery) -> None:

@@ -29,11 +29,11 @@ import httpx
 import pytest
 from mcp import Client
 
-from qovery_job_mcp import faults
-from qovery_job_mcp.faults import ChaosPolicy
+from qovery_job_mcp.simulation import faults
+from qovery_job_mcp.simulation.faults import ChaosPolicy
 from tests.conftest import API_KEY, MIGRATIONS, MISSING, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
-from tests.http_server import free_port
-from tests.reliability_support import shared_simulation, wait_until
+from tests.support.http_server import free_port
+from tests.support.reliability import shared_simulation, wait_until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

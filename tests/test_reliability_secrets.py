@@ -15,10 +15,10 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
-from qovery_job_mcp import faults
-from qovery_job_mcp.faults import ChaosPolicy
-from qovery_job_mcp.server import build_server
-from qovery_job_mcp.simulated_api import Fault, demo_jobs
+from qovery_job_mcp.mcp_server.server import build_server
+from qovery_job_mcp.simulation import faults
+from qovery_job_mcp.simulation.data import demo_jobs
+from qovery_job_mcp.simulation.faults import ChaosPolicy, Fault
 from tests.conftest import (
     API_KEY,
     CLEANUP,
@@ -30,7 +30,7 @@ from tests.conftest import (
     make_qovery_client,
     make_settings,
 )
-from tests.reliability_support import all_logs_at_debug, reset_simulation, shared_simulation
+from tests.support.reliability import all_logs_at_debug, reset_simulation, shared_simulation
 
 pytestmark = pytest.mark.anyio
 CALLS: list[tuple[str, dict[str, Any]]] = [

@@ -8,10 +8,10 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from qovery_job_mcp.faults import STALL, ChaosPolicy
-from qovery_job_mcp.stdio_transport import MAX_MESSAGE_BYTES
+from qovery_job_mcp.mcp_server.stdio import MAX_MESSAGE_BYTES
+from qovery_job_mcp.simulation.faults import STALL, ChaosPolicy
 from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
-from tests.reliability_support import INITIALIZE, stdio_server, wait_until
+from tests.support.reliability import INITIALIZE, stdio_server, wait_until
 
 pytestmark = pytest.mark.slow
 MiB = 1024 * 1024

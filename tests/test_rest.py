@@ -13,20 +13,14 @@ import httpx
 import openapi_spec_validator
 import pytest
 
-from qovery_job_mcp.jobs import job_to_request
 from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.rest import build_rest_app
-from qovery_job_mcp.rest_input import MAX_BODY_BYTES
-from qovery_job_mcp.rest_openapi import OPERATIONS
-from qovery_job_mcp.simulated_api import (
-    DEMO_API_KEY,
-    Fault,
-    SimulatedQovery,
-    demo_commits,
-    demo_jobs,
-    demo_statuses,
-    serve_on_loopback,
-)
+from qovery_job_mcp.qovery.models import job_to_request
+from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.simulation.data import DEMO_API_KEY, demo_commits, demo_jobs, demo_statuses
+from qovery_job_mcp.simulation.faults import Fault
+from qovery_job_mcp.web.rest.app import build_rest_app
+from qovery_job_mcp.web.rest.input import MAX_BODY_BYTES
+from qovery_job_mcp.web.rest.openapi import OPERATIONS
 from tests.conftest import (
     API_KEY,
     CLEANUP,
@@ -39,7 +33,8 @@ from tests.conftest import (
     make_settings,
     mcp_client,
 )
-from tests.http_server import http_server, stop
+from tests.support.http_server import http_server, stop
+from tests.support.loopback import serve_on_loopback
 
 PROBLEM = "application/problem+json"
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -393,7 +388,7 @@ def test_bad_edit_query_changes_nothing(
         (b'"cpu"', "body must be a JSON object"),
         (b'{"colour": "blue"}', "Unknown field(s) in body: 'colour'"),
         (b'{"id": "x"}', "id cannot be changed"),
-        (b'{"healthchecks": ' + b'{"a": ' * 40 + b"1" + b"}" * 41, "nests deeper than 32 levels"),
+        (b'{"healthchecks": ' + b'{"a": ' * 70 + b"1" + b"}" * 71, "nested more than 64 levels deep"),
         (b"[" * 100_000 + b"]" * 100_000, "The request body"),
         (b'{"schedule": {"cronjob": {"scheduled_at": "every day"}}}', "5-field cron expression"),
     ],
@@ -571,7 +566,7 @@ def test_read_only_refuses_writes_with_405(qovery: LiveQovery, fake_time: FakeTi
 def test_excluded_tool_is_405(qovery: LiveQovery, fake_time: FakeTime) -> None:
     with rest_server(qovery, fake_time, exclude_tools=("delete-job",)) as http:
         response = http.delete(f"/v1/job/{NIGHTLY}")
-        assert "delete-job operation is not offered" in problem_of(response, 405)["detail"]
+        assert "delete-job is turned off" in problem_of(response, 405)["detail"]
         assert response.headers["allow"] == "GET, HEAD, PUT, PATCH"
     assert NIGHTLY in qovery.sim.jobs
     assert set(OPERATIONS) >= {"delete-job"}

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.rest import build_rest_app
-from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
+from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.web.rest.app import build_rest_app
 from tests.conftest import (
     API_KEY,
     JWT,
@@ -23,6 +23,7 @@ from tests.conftest import (
     make_qovery_client,
     make_settings,
 )
+from tests.support.loopback import serve_on_loopback
 
 TOKEN = "shared-secret-for-the-team-0123456789"
 PROBLEM = "application/problem+json"

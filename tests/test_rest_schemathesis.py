@@ -21,9 +21,10 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.testclient import TestClient
 
 from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.rest import build_rest_app
-from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
+from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.web.rest.app import build_rest_app
 from tests.conftest import API_KEY, FakeTime, make_qovery_client, make_settings
+from tests.support.loopback import serve_on_loopback
 
 MAX_EXAMPLES = 12
 

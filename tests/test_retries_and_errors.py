@@ -8,9 +8,9 @@ from email.utils import format_datetime
 import pytest
 from mcp import Client
 
-from qovery_job_mcp.simulated_api import Fault
+from qovery_job_mcp.simulation.faults import Fault
 from tests.conftest import API_KEY, JWT, NIGHTLY, FakeTime, LiveQovery, make_settings, mcp_client
-from tests.helpers import error_text
+from tests.support.helpers import error_text
 
 pytestmark = pytest.mark.anyio
 

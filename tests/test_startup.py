@@ -10,7 +10,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from qovery_job_mcp.cli import startup_objects
-from qovery_job_mcp.simulated_api import DEMO_API_KEY, NIGHTLY_JOB_ID, SimulatedQovery, serve_on_loopback
+from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.simulation.data import DEMO_API_KEY, NIGHTLY_JOB_ID
+from tests.support.loopback import serve_on_loopback
 
 
 def test_startup_objects_pauses_the_gc_then_freezes_and_restores_it() -> None:

@@ -12,7 +12,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
-from tests.helpers import INITIALIZE
+from tests.support.helpers import INITIALIZE
 
 pytestmark = pytest.mark.anyio
 

@@ -13,10 +13,12 @@ from typing import Any
 import anyio
 import pytest
 
-from qovery_job_mcp.errors import UpstreamTimeoutError, UpstreamUnavailableError
-from qovery_job_mcp.qovery_client import POOL_SIZE, QoveryClient
-from qovery_job_mcp.simulated_api import DEMO_API_KEY, NIGHTLY_JOB_ID, SimulatedQovery, serve_on_loopback
+from qovery_job_mcp.qovery.client import POOL_SIZE, QoveryClient
+from qovery_job_mcp.qovery.errors import UpstreamTimeoutError, UpstreamUnavailableError
+from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.simulation.data import DEMO_API_KEY, NIGHTLY_JOB_ID
 from tests.conftest import FakeTime
+from tests.support.loopback import serve_on_loopback
 
 pytestmark = pytest.mark.anyio
 

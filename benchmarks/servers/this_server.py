@@ -36,7 +36,7 @@ def main(argv: list[str]) -> None:
     if variant == "httpcore":
         import httpx
 
-        from qovery_job_mcp import qovery_client
+        from qovery_job_mcp.qovery import client as qovery_client
 
         def httpcore_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
             return httpx.AsyncHTTPTransport(limits=limits)

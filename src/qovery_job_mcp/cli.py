@@ -14,6 +14,8 @@ from qovery_job_mcp.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from mcp.server import MCPServer
 
+    from qovery_job_mcp.qovery.client import QoveryClient
+
 
 def _fail(message: str) -> None:
     print(f"qovery-job-mcp: {message}", file=sys.stderr)
@@ -37,11 +39,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     configure_logging(settings.log_level)
     with startup_objects():
-        from qovery_job_mcp.tools import UnknownToolError  # imports the SDK
+        from qovery_job_mcp.operations import UnknownOperationError
 
     try:
         serve(settings)
-    except (ConfigError, UnknownToolError) as exc:
+    except (ConfigError, UnknownOperationError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         pass
@@ -67,36 +69,55 @@ def startup_objects() -> Iterator[None]:
 
 def serve(settings: Settings) -> None:
     if settings.demo:
-        from qovery_job_mcp.simulated_api import DEMO_JOBS
+        from qovery_job_mcp.demo import demo_banner
 
-        jobs = ", ".join(f"{name} ({job_id})" for job_id, name, _ in DEMO_JOBS)
-        print(
-            f"qovery-job-mcp: DEMO MODE, backed by a simulated Qovery API in memory (not Qovery). Demo jobs: {jobs}",
-            file=sys.stderr,
-        )
+        print(demo_banner(), file=sys.stderr)
     if settings.transport == "rest":
-        from qovery_job_mcp.rest import serve_rest
+        from qovery_job_mcp.operations import JobOperations
+        from qovery_job_mcp.web.rest.app import serve_rest
 
-        serve_rest(settings)
+        serve_rest(settings, JobOperations(build_client(settings)))
         return
     with startup_objects():
         server = _build(settings)
     if settings.transport == "stdio":
-        from qovery_job_mcp.stdio_transport import run_stdio
+        from qovery_job_mcp.mcp_server.stdio import run_stdio
 
         run_stdio(server)
         return
-    from qovery_job_mcp.http_app import serve_http
+    from qovery_job_mcp.web.hosting import serve_http
 
     serve_http(server, settings)
 
 
-def _build(settings: Settings) -> MCPServer[Any]:
-    from qovery_job_mcp.server import build_server
+def build_client(settings: Settings) -> QoveryClient:
+    """The composition root's one choice of backend: the in-process simulation, or Qovery."""
+    if settings.demo:
+        from qovery_job_mcp.demo import demo_client
 
+        return demo_client(settings)
+    from qovery_job_mcp.qovery.client import client_from_settings
+
+    return client_from_settings(settings)
+
+
+def _build(settings: Settings) -> MCPServer[Any]:
+    from qovery_job_mcp.mcp_server.server import INSTRUCTIONS, build_server
+
+    instructions = INSTRUCTIONS
+    if settings.demo:
+        from qovery_job_mcp.demo import demo_instructions
+
+        instructions = demo_instructions(INSTRUCTIONS)
+    resolve_credential = None
     if settings.transport != "stdio" and settings.credentials_mode == "per-request":
         # No server key: each HTTP request's own Authorization is forwarded to Qovery for that request.
-        from qovery_job_mcp.http_app import caller_credential_from_context
+        from qovery_job_mcp.web.hosting import caller_credential_from_context
 
-        return build_server(settings, resolve_credential=caller_credential_from_context)
-    return build_server(settings)
+        resolve_credential = caller_credential_from_context
+    return build_server(
+        settings,
+        client=build_client(settings),
+        instructions=instructions,
+        **({"resolve_credential": resolve_credential} if resolve_credential else {}),
+    )

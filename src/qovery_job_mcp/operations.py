@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from qovery_job_mcp.errors import InvalidInputError, UnexpectedAnswerError, quote_input
-from qovery_job_mcp.jobs import (
+from qovery_job_mcp.qovery.client import QoveryClient, not_found_error
+from qovery_job_mcp.qovery.errors import InvalidInputError, UnexpectedAnswerError, quote_input
+from qovery_job_mcp.qovery.models import (
     NOTHING_CHANGED,
     CommitsAnswer,
     Job,
@@ -19,7 +22,6 @@ from qovery_job_mcp.jobs import (
     parse_answer,
     plan_edit,
 )
-from qovery_job_mcp.qovery_client import QoveryClient, not_found_error
 
 DEFAULT_COMMIT_LIMIT = 20
 MAX_COMMIT_LIMIT = 100
@@ -27,15 +29,92 @@ MAX_COMMIT_LIMIT = 100
 GIT_SHA_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
 
 
+# ---------------------------------------------------------------------------------------------
+# The operation catalog: one place for each operation's name, title and safety class
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """What every adapter needs to know about an operation before it runs: its name and safety class."""
+
+    name: str
+    title: str
+    read_only: bool
+    destructive: bool
+
+
+CATALOG: tuple[OperationSpec, ...] = (
+    OperationSpec("get-job-id", "Get job", read_only=True, destructive=False),
+    OperationSpec("edit-job", "Edit job", read_only=False, destructive=False),
+    OperationSpec("delete-job", "Delete job", read_only=False, destructive=True),
+    OperationSpec("list-last-job-commits", "List last job commits", read_only=True, destructive=False),
+    OperationSpec("get-job-status", "Get job status", read_only=True, destructive=False),
+)
+OPERATION_NAMES: tuple[str, ...] = tuple(spec.name for spec in CATALOG)
+SPECS: Mapping[str, OperationSpec] = {spec.name: spec for spec in CATALOG}
+
+
+class UnknownOperationError(ValueError):
+    """A --tools / --exclude-tools name that is not one of the five operations."""
+
+
+def select_operations(
+    *, read_only: bool = False, include: Iterable[str] = (), exclude: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The operation names to offer; an unknown name is refused, never silently ignored."""
+    include, exclude = tuple(include), tuple(exclude)
+    unknown = sorted({*include, *exclude} - set(OPERATION_NAMES))
+    if unknown:
+        raise UnknownOperationError(
+            f"Unknown tool name(s): {', '.join(unknown)}. Valid names: {', '.join(OPERATION_NAMES)}."
+        )
+    return tuple(
+        spec.name
+        for spec in CATALOG
+        if (not include or spec.name in include)
+        and spec.name not in exclude
+        and not (read_only and not spec.read_only)
+    )
+
+
+def refusals_for(offered: Iterable[str], *, read_only: bool) -> Mapping[str, str]:
+    """For each operation this server does not offer, the sentence that says why and what to do.
+
+    Both adapters say exactly these words: the MCP server as a tool error, REST in its 405 problem.
+    """
+    offered = tuple(offered)
+    offered_text = ", ".join(offered) or "none"
+    refusals: dict[str, str] = {}
+    for spec in CATALOG:
+        if spec.name in offered:
+            continue
+        if read_only and not spec.read_only:
+            refusals[spec.name] = (
+                f"{spec.name} is refused: this server runs in read-only mode (--read-only / "
+                f"QOVERY_MCP_READ_ONLY), so it cannot change or delete jobs. Tools offered: {offered_text}. "
+                "Ask its operator for a server without read-only mode to make this change."
+            )
+        else:
+            refusals[spec.name] = (
+                f"{spec.name} is turned off on this server (--tools / --exclude-tools). Tools offered: "
+                f"{offered_text}."
+            )
+    return refusals
+
+
 def validate_job_id(job_id: Any) -> str:
-    """A canonical lowercase UUID, or InvalidInputError; keeps path tricks away from Qovery."""
-    if isinstance(job_id, str) and len(job_id) <= 64:
+    """A canonical lowercase UUID, or InvalidInputError; keeps path tricks away from Qovery.
+
+    Only the hyphenated form, in any case, as the console shows it: one rule for every adapter.
+    """
+    if isinstance(job_id, str) and len(job_id) == 36:
         try:
-            parsed = uuid.UUID(job_id.strip())
+            parsed = uuid.UUID(job_id)
         except ValueError:
             pass
         else:
-            if job_id.strip().lower() in (str(parsed), parsed.hex):
+            if job_id.lower() == str(parsed):
                 return str(parsed)
     raise invalid_job_id(job_id)
 
@@ -49,10 +128,10 @@ def invalid_job_id(job_id: Any) -> InvalidInputError:
 
 
 def validate_commit_ref(name: str, value: Any) -> str | None:
-    if value is None or value == "":
+    if value is None:
         return None
-    if isinstance(value, str) and GIT_SHA_RE.match(value.strip()):
-        return value.strip()
+    if isinstance(value, str) and GIT_SHA_RE.match(value):
+        return value
     raise InvalidInputError(
         f"{name} must be a git commit SHA (4 to 64 hex characters), got {quote_input(value)}."
     )
@@ -66,6 +145,97 @@ def validate_limit(limit: Any) -> int:
             f"limit must be a whole number from 1 to {MAX_COMMIT_LIMIT}, got {quote_input(limit)}."
         )
     return limit
+
+
+# ---------------------------------------------------------------------------------------------
+# Strict arguments: nothing unknown, nothing coerced
+# ---------------------------------------------------------------------------------------------
+
+_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "object": (dict,),
+    "array": (list,),
+    "null": (type(None),),
+}
+
+
+def closest_name(name: str, valid: Iterable[str]) -> str | None:
+    """The valid name a slip most likely meant: `dryRun` and `dry-run` both mean `dry_run`."""
+    import difflib
+
+    valid = tuple(valid)
+
+    def squash(text: str) -> str:
+        return text.replace("_", "").replace("-", "").lower()
+
+    for candidate in valid:
+        if squash(candidate) == squash(name):
+            return candidate
+    matches = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def unknown_name_sentence(what: str, name: str, valid: Iterable[str], consequence: str) -> str:
+    valid = tuple(valid)
+    guess = closest_name(name, valid)
+    hint = f": did you mean {guess!r}?" if guess else f"; valid names: {', '.join(valid)}."
+    return f"unknown {what} {quote_input(name)}{hint} {consequence}"
+
+
+def _json_type_name(value: Any) -> str:
+    for name, types in _JSON_TYPES.items():
+        if isinstance(value, types) and not (name in ("integer", "number") and isinstance(value, bool)):
+            return name
+    return type(value).__name__
+
+
+def _accepted_types(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    if "type" in schema:
+        kinds = schema["type"]
+        return tuple(kinds) if isinstance(kinds, list) else (kinds,)
+    return tuple(kind for option in schema.get("anyOf", ()) for kind in _accepted_types(option))
+
+
+def check_arguments(tool: str, arguments: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Refuse, before anything is sent, arguments that the tool's input schema does not allow as they are.
+
+    Unknown names are refused with the closest valid one; values must already have their JSON
+    type (no "yes" for true, no "500" for 500, no JSON text for an object), and integers their
+    declared range. The SDK's own, lenient, validation then sees only values that pass as they are.
+    """
+    properties: Mapping[str, Any] = schema.get("properties", {})
+    for name in arguments:
+        if name not in properties:
+            raise InvalidInputError(unknown_name_sentence("argument", name, properties, "Nothing was sent."))
+    for name in schema.get("required", ()):
+        if name not in arguments:
+            raise InvalidInputError(f"{tool} needs the argument {name!r}. Nothing was sent.")
+    for name, value in arguments.items():
+        accepted = _accepted_types(properties[name])
+        got = _json_type_name(value)
+        fits = not accepted or got in accepted or (got == "integer" and "number" in accepted)
+        if not fits:
+            advice = ""
+            if "object" in accepted and isinstance(value, str):
+                advice = " Send the JSON object itself, not a string that contains JSON."
+            elif "boolean" in accepted:
+                advice = " Use the JSON booleans true or false."
+            elif "integer" in accepted:
+                advice = " Use a JSON number such as 20, not a string or a boolean."
+            shown = "" if value is None or got in ("object", "array") else f" {quote_input(value)}"
+            raise InvalidInputError(
+                f"{name} must be {' or '.join(a for a in accepted if a != 'null')}, got {got}{shown}."
+                f"{advice} Nothing was sent."
+            )
+        if got == "integer":
+            low, high = properties[name].get("minimum"), properties[name].get("maximum")
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise InvalidInputError(
+                    f"{name} must be from {low} to {high}, got {value}. Nothing was sent."
+                )
 
 
 # Qovery's job documents nest about six levels deep; a caller's edit or an answer ten times deeper

@@ -1,20 +1,14 @@
 """Typed errors shared by the operations layer and its two adapters (MCP tools, REST).
 
-Every error carries a sentence a person can act on and the HTTP status that fits it, so the
-MCP boundary turns it into a tool error and the REST adapter into a problem document without
-either of them re-deciding what went wrong.
+Every error carries a sentence a person can act on, the HTTP status that fits it and a short
+title, so the boundary (boundary.py) turns it into a tool error or a problem document without
+either adapter re-deciding what went wrong.
 """
 
 from __future__ import annotations
 
-#: RFC 9457 problem documents: how every HTTP surface (REST, the access checks) states an error.
-PROBLEM_JSON = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:qovery-job-mcp:problem:"
-
-
-def problem_document(status: int, kind: str, title: str, detail: str) -> dict[str, object]:
-    return {"type": PROBLEM_TYPE_PREFIX + kind, "title": title, "status": status, "detail": detail}
-
+import math
+from collections.abc import Mapping
 
 # How much of a caller's input an error message may quote: enough to recognise it, never an echo
 # of a megabyte-sized argument.
@@ -36,10 +30,20 @@ class JobError(Exception):
     http_status = 500
     #: Short stable identifier, used as the problem `type` suffix of the REST adapter.
     kind = "error"
+    #: The problem document's title: the same for every error of this class.
+    title = "Error"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def problem_extra(self) -> Mapping[str, object]:
+        """Members a problem document adds for this error (none by default)."""
+        return {}
+
+    def problem_headers(self) -> Mapping[str, str]:
+        """HTTP headers an HTTP answer adds for this error (none by default)."""
+        return {}
 
 
 class InvalidInputError(JobError):
@@ -47,6 +51,7 @@ class InvalidInputError(JobError):
 
     http_status = 400
     kind = "invalid-input"
+    title = "Invalid input"
 
 
 class CredentialsError(JobError):
@@ -54,21 +59,25 @@ class CredentialsError(JobError):
 
     http_status = 401
     kind = "unauthorized"
+    title = "Credentials refused"
 
 
 class PermissionDeniedError(JobError):
     http_status = 403
     kind = "forbidden"
+    title = "Permission denied"
 
 
 class JobNotFoundError(JobError):
     http_status = 404
     kind = "not-found"
+    title = "Not found"
 
 
 class ConflictError(JobError):
     http_status = 409
     kind = "conflict"
+    title = "Conflict"
 
 
 class QoveryRejectedError(JobError):
@@ -76,6 +85,7 @@ class QoveryRejectedError(JobError):
 
     http_status = 400
     kind = "rejected"
+    title = "Rejected by Qovery"
 
 
 class RateLimitedError(JobError):
@@ -83,10 +93,21 @@ class RateLimitedError(JobError):
 
     http_status = 503
     kind = "rate-limited"
+    title = "Rate limited by Qovery"
 
     def __init__(self, message: str, retry_after_seconds: float | None) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+    def problem_extra(self) -> Mapping[str, object]:
+        if self.retry_after_seconds is None:
+            return {}
+        return {"retry_after_seconds": self.retry_after_seconds}
+
+    def problem_headers(self) -> Mapping[str, str]:
+        if self.retry_after_seconds is None:
+            return {}
+        return {"Retry-After": str(math.ceil(self.retry_after_seconds))}
 
 
 class UpstreamUnavailableError(JobError):
@@ -94,11 +115,13 @@ class UpstreamUnavailableError(JobError):
 
     http_status = 502
     kind = "upstream-unavailable"
+    title = "Qovery unavailable"
 
 
 class UpstreamTimeoutError(JobError):
     http_status = 504
     kind = "upstream-timeout"
+    title = "Qovery timed out"
 
 
 class UnexpectedAnswerError(JobError):
@@ -106,3 +129,4 @@ class UnexpectedAnswerError(JobError):
 
     http_status = 502
     kind = "unexpected-answer"
+    title = "Unexpected answer from Qovery"

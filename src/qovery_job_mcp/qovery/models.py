@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from qovery_job_mcp.errors import InvalidInputError, UnexpectedAnswerError, quote_input
+from qovery_job_mcp.qovery.errors import InvalidInputError, UnexpectedAnswerError, quote_input
 
 # ---------------------------------------------------------------------------------------------
 # What Qovery returns (validated so a malformed answer becomes a clear error, never a crash)

@@ -15,8 +15,8 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from qovery_job_mcp.auth import AccessMiddleware, AccessPolicy, credential_from_headers
 from qovery_job_mcp.config import Settings
+from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, credential_from_headers
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -55,7 +55,7 @@ def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
 
 
 def serve_http(server: MCPServer[Any], settings: Settings) -> None:
-    from qovery_job_mcp.graceful import serve_gracefully
+    from qovery_job_mcp.web.drain import serve_gracefully
 
     serve_gracefully(
         build_http_app(server, settings),

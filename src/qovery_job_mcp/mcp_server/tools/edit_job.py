@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from qovery_job_mcp.jobs import EditResult
-from qovery_job_mcp.tools._boundary import ToolDeps, hints, run_tool
-from qovery_job_mcp.tools._params import JobId
+from qovery_job_mcp.mcp_server.tools._params import JobId
+from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolFunction, ToolSpec, run_tool
+from qovery_job_mcp.qovery.models import EditResult
 
 NAME = "edit-job"
-READ_ONLY = False
 DESCRIPTION = """Change a Qovery job's settings. `body` lists only what to change, as a JSON Merge Patch over the job's
 current settings: omitted fields stay as they are, `null` removes a field, objects merge, arrays replace. Examples:
 bump an image tag `{"source": {"image": {"tag": "1.9.0"}}}`; reschedule a cron job
@@ -28,7 +26,7 @@ without sending anything. Returns the updated job and `changes` (JSON Pointer pa
 be redeployed for changes to run. `replace: true` sends `body` as the complete job settings instead (rarely needed)."""
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
+def build(deps: ToolDeps) -> ToolFunction:
     async def edit_job(
         job_id: JobId,
         body: Annotated[
@@ -52,10 +50,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             ),
         )
 
-    server.add_tool(
-        edit_job,
-        name=NAME,
-        title="Edit job",
-        description=DESCRIPTION,
-        annotations=hints(read_only=False, destructive=False, title="Edit job"),
-    )
+    return edit_job
+
+
+SPEC = ToolSpec(NAME, DESCRIPTION, build)

@@ -13,9 +13,9 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from qovery_job_mcp import __version__
-from qovery_job_mcp.errors import PROBLEM_JSON, PROBLEM_TYPE_PREFIX
-from qovery_job_mcp.jobs import EDITABLE_FIELDS, CommitList, EditResult, Job, JobRequest, JobStatus
 from qovery_job_mcp.operations import DEFAULT_COMMIT_LIMIT, GIT_SHA_RE, MAX_COMMIT_LIMIT
+from qovery_job_mcp.qovery.models import EDITABLE_FIELDS, CommitList, EditResult, Job, JobRequest, JobStatus
+from qovery_job_mcp.web.problems import PROBLEM_JSON, PROBLEM_TYPE_PREFIX
 
 JSON = "application/json"
 MERGE_PATCH_JSON = "application/merge-patch+json"

@@ -19,13 +19,12 @@ never reads the body, so a refusal costs nothing and cannot disturb other reques
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qovery_job_mcp.errors import PROBLEM_JSON, problem_document
+from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_bytes
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -110,7 +109,7 @@ async def send_problem(
     send: Send, status: int, kind: str, title: str, detail: str, headers: Mapping[str, str] | None = None
 ) -> None:
     """Answer with an RFC 9457 problem document, without Starlette's Response machinery (no app needed)."""
-    payload = json.dumps(problem_document(status, kind, title, detail)).encode()
+    payload = problem_bytes(status, kind, detail, title=title)
     raw_headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(payload)).encode())]
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})

@@ -328,3 +328,18 @@ class TrickleResponse(Response):
             await anyio.sleep(self.seconds / self.chunks)
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+@dataclass
+class Fault:
+    """One scripted answer that replaces the normal one for the next matching request."""
+
+    status: int = 503
+    body: str | bytes = '{"status":503,"detail":"Service temporarily unavailable"}'
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    #: Seconds to wait before answering: a stall past the client's timeout, or plain latency.
+    delay: float = 0.0
+    #: Only a request with this method takes the fault (None: any method), e.g. "PUT" to let an
+    #: edit's GET through and fault its PUT.
+    method: str | None = None

@@ -2,7 +2,7 @@
 
 Strict because a lenient parser turns mistakes into actions: an unknown query parameter is refused
 (a misspelt `?dryrun=true` must not become a real edit), and anything unparseable is a 400 problem
-with a sentence, never a 500. The operations layer validates the values again, in its own terms.
+with a sentence, never a 500. Every value rule (ids, SHAs, limits, nesting) is the operations layer's, shared with the MCP tools.
 """
 
 from __future__ import annotations
@@ -15,32 +15,27 @@ from typing import Any
 
 from starlette.requests import Request
 
-from qovery_job_mcp.errors import InvalidInputError, JobError, quote_input
-from qovery_job_mcp.operations import invalid_job_id, validate_limit
+from qovery_job_mcp.operations import validate_commit_ref, validate_job_id, validate_limit
+from qovery_job_mcp.qovery.errors import InvalidInputError, JobError, quote_input
 
 #: A job's settings are a few kilobytes; anything near this is not a job.
 MAX_BODY_BYTES = 1024 * 1024
-#: Job settings nest about five levels deep; a deeper body is refused before it reaches recursive code.
-MAX_BODY_DEPTH = 32
-UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-SHA_RE = re.compile(r"[0-9a-fA-F]{4,64}")
 
 
 class PayloadTooLargeError(JobError):
     http_status = 413
     kind = "payload-too-large"
+    title = "Body too large"
 
 
 class UnsupportedMediaTypeError(JobError):
     http_status = 415
     kind = "unsupported-media-type"
+    title = "Unsupported media type"
 
 
 def job_id_from_path(request: Request) -> str:
-    raw = str(request.path_params["jobid"])
-    if not UUID_RE.fullmatch(raw):
-        raise invalid_job_id(raw)
-    return raw.lower()
+    return validate_job_id(str(request.path_params["jobid"]))
 
 
 def boolean(name: str, value: str) -> bool:
@@ -49,12 +44,8 @@ def boolean(name: str, value: str) -> bool:
     return value == "true"
 
 
-def sha(name: str, value: str) -> str:
-    if not SHA_RE.fullmatch(value):
-        raise InvalidInputError(
-            f"{name} must be a git commit SHA (4 to 64 hex characters), got {quote_input(value)}."
-        )
-    return value
+def sha(name: str, value: str) -> str | None:
+    return validate_commit_ref(name, value)
 
 
 def limit(name: str, value: str) -> int:
@@ -84,18 +75,6 @@ def query(request: Request, **parsers: QueryParser) -> dict[str, Any]:
         if given:
             values[name] = parse(name, given[0])
     return values
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, level)
-            if level <= MAX_BODY_DEPTH:
-                children = item.values() if isinstance(item, dict) else item
-                stack.extend((child, level + 1) for child in children)
-    return deepest
 
 
 def _refuse_constant(name: str) -> Any:
@@ -143,8 +122,4 @@ async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
         raise InvalidInputError(
             f"The request body is not valid JSON ({reason}); send a JSON object."
         ) from None
-    if _depth(body) > MAX_BODY_DEPTH:
-        raise InvalidInputError(
-            f"The request body nests deeper than {MAX_BODY_DEPTH} levels; job settings never do."
-        )
     return body

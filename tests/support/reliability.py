@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
+from qovery_job_mcp.simulation.api import SimulatedQovery
 from tests.conftest import API_KEY, JWT, PYTHON, ROOT, LiveQovery, subprocess_env
-from tests.helpers import INITIALIZE
+from tests.support.helpers import INITIALIZE
+from tests.support.loopback import serve_on_loopback
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: The five documented Qovery calls, and nothing else, may reach the API.

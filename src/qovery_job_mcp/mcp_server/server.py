@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
@@ -15,13 +15,11 @@ from pydantic import ValidationError
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.qovery_client import QoveryClient
-from qovery_job_mcp.tools import READ_ONLY_TOOLS, TOOL_NAMES, ToolDeps, register_tools, select_tools
-from qovery_job_mcp.tools._boundary import CredentialResolver, no_caller_credential
-
-if TYPE_CHECKING:
-    import httpx
+from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
+from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
+from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for, select_operations
+from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
+from qovery_job_mcp.qovery.errors import InvalidInputError
 
 SERVER_NAME = "qovery-job-mcp"
 INSTRUCTIONS = """Tools for Qovery jobs (cron and lifecycle containers deployed by Qovery to Kubernetes). Every tool
@@ -29,40 +27,6 @@ takes a job's UUID (`job_id`). To investigate a failed run, call get-job-status 
 durations), then list-last-job-commits and get-job-id. To change a job, read it with get-job-id, call edit-job with
 `dry_run: true` and only the fields to change, show the user the `changes`, then call edit-job again without dry_run.
 Confirm with the user before delete-job: it cannot be undone. cpu is in millicores (1000 = 1 vCPU), memory in MB."""
-
-
-def demo_instructions() -> str:
-    from qovery_job_mcp.simulated_api import DEMO_JOBS
-
-    lines = "\n".join(f"- {job_id} {name}: {summary}" for job_id, name, summary in DEMO_JOBS)
-    return (
-        "DEMO MODE: this server talks to a simulated Qovery API held in memory, not to Qovery; edits and deletes "
-        f"change only the simulation and are lost at exit. Demo jobs:\n{lines}\n\n{INSTRUCTIONS}"
-    )
-
-
-def build_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> QoveryClient:
-    credential = settings.api_key
-    if settings.demo and transport is None:
-        from qovery_job_mcp.demo import demo_transport
-
-        transport = demo_transport()
-        credential = credential or demo_api_key()
-    return QoveryClient(
-        settings.api_url,
-        credential=credential,
-        timeout=settings.timeout,
-        connect_timeout=settings.connect_timeout,
-        max_attempts=settings.max_attempts,
-        deadline=settings.deadline,
-        transport=transport,
-    )
-
-
-def demo_api_key() -> str:
-    from qovery_job_mcp.simulated_api import DEMO_API_KEY
-
-    return DEMO_API_KEY
 
 
 class JobServer(MCPServer[Any]):
@@ -76,6 +40,12 @@ class JobServer(MCPServer[Any]):
         reason = self.refusals.get(name)
         if reason is not None:
             raise ToolError(reason)
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None:
+            try:
+                check_arguments(name, arguments, tool.parameters)
+            except InvalidInputError as exc:
+                raise ToolError(f"Error executing tool {name}: {exc.message}") from None
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
@@ -98,35 +68,15 @@ def argument_error(tool: str, exc: ValidationError) -> str:
     )
 
 
-def refusals_for(offered: tuple[str, ...], *, read_only: bool) -> Mapping[str, str]:
-    """A sentence for each known tool this server does not offer, saying why and what to do."""
-    offered_text = ", ".join(offered) or "none"
-    refusals = {}
-    for name in TOOL_NAMES:
-        if name in offered:
-            continue
-        if read_only and name not in READ_ONLY_TOOLS:
-            refusals[name] = (
-                f"{name} is refused: this server runs in read-only mode (--read-only / QOVERY_MCP_READ_ONLY), "
-                f"so it cannot change or delete jobs. Tools offered: {offered_text}. Ask its operator for a "
-                "server without read-only mode to make this change."
-            )
-        else:
-            refusals[name] = (
-                f"{name} is turned off on this server (--tools / --exclude-tools). Tools offered: "
-                f"{offered_text}."
-            )
-    return MappingProxyType(refusals)
-
-
 def build_server(
     settings: Settings,
     *,
     client: QoveryClient | None = None,
+    instructions: str = INSTRUCTIONS,
     resolve_credential: CredentialResolver = no_caller_credential,
 ) -> MCPServer[Any]:
-    """The MCP server for these settings; `client` may be given to share one (tests, benchmarks)."""
-    client = client or build_client(settings)
+    """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions."""
+    client = client or client_from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
@@ -139,12 +89,14 @@ def build_server(
         SERVER_NAME,
         title="Qovery jobs",
         version=__version__,
-        instructions=demo_instructions() if settings.demo else INSTRUCTIONS,
+        instructions=instructions,
         website_url="https://github.com/qovery-job-mcp/qovery-job-mcp",
         lifespan=lifespan,
         log_level=settings.log_level,  # type: ignore[arg-type]
     )
-    names = select_tools(read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools)
+    names = select_operations(
+        read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools
+    )
     server.refusals = refusals_for(names, read_only=settings.read_only)
     deps = ToolDeps(
         operations=JobOperations(client),

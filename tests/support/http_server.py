@@ -21,8 +21,9 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from qovery_job_mcp.simulated_api import SimulatedQovery, serve_on_loopback
+from qovery_job_mcp.simulation.api import SimulatedQovery
 from tests.conftest import API_KEY, JWT, PYTHON, LiveQovery, subprocess_env
+from tests.support.loopback import serve_on_loopback
 
 START_TIMEOUT = 30.0
 

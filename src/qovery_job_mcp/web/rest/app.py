@@ -8,13 +8,10 @@ parsing of what callers send is in rest_input.py, the OpenAPI document in rest_o
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,28 +21,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qovery_job_mcp import rest_input as parse
-from qovery_job_mcp.auth import AccessMiddleware, AccessPolicy, credential_from_headers
+from qovery_job_mcp.boundary import Failure, run_operation, secrets_in_play
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.errors import (
-    PROBLEM_JSON,
-    JobError,
-    JobNotFoundError,
-    RateLimitedError,
-    UnexpectedAnswerError,
-    problem_document,
-    quote_input,
-)
-from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.redaction import redact
-from qovery_job_mcp.rest_openapi import (
+from qovery_job_mcp.operations import JobOperations, refusals_for, select_operations
+from qovery_job_mcp.qovery.errors import JobError, JobNotFoundError, quote_input
+from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, credential_from_headers
+from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_document
+from qovery_job_mcp.web.rest import input as parse
+from qovery_job_mcp.web.rest.openapi import (
     JSON,
     MERGE_PATCH_JSON,
     OPERATIONS,
     build_openapi,
 )
 
-logger = logging.getLogger("qovery_job_mcp.rest")
+logger = logging.getLogger("qovery_job_mcp.web.rest.app")
 
 JOB_PATH = "/v1/job/{jobid}"
 COMMIT_PATH = "/v1/job/{jobid}/commit"
@@ -56,48 +46,39 @@ LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 class MethodNotAllowedError(JobError):
     http_status = 405
     kind = "method-not-allowed"
+    title = "Method not allowed"
 
     def __init__(self, message: str, allow: Iterable[str]) -> None:
         super().__init__(message)
         self.allow = ", ".join(allow)
 
-
-TITLES = {
-    "invalid-input": "Invalid input",
-    "unauthorized": "Credentials refused",
-    "forbidden": "Permission denied",
-    "not-found": "Not found",
-    "conflict": "Conflict",
-    "rejected": "Rejected by Qovery",
-    "rate-limited": "Rate limited by Qovery",
-    "upstream-unavailable": "Qovery unavailable",
-    "upstream-timeout": "Qovery timed out",
-    "unexpected-answer": "Unexpected answer from Qovery",
-    "method-not-allowed": "Method not allowed",
-    "payload-too-large": "Body too large",
-    "unsupported-media-type": "Unsupported media type",
-    "invalid-host": "Host not allowed",
-    "internal": "Internal error",
-}
+    def problem_headers(self) -> Mapping[str, str]:
+        return {"Allow": self.allow}
 
 
 def problem(
-    status: int, kind: str, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
+    status: int,
+    kind: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
-    """An RFC 9457 problem document."""
-    body = {**problem_document(status, kind, TITLES.get(kind) or HTTPStatus(status).phrase, detail), **extra}
+    """An RFC 9457 problem document response."""
+    body = problem_document(status, kind, detail, title=title, **extra)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _error_response(exc: JobError, detail: str) -> Response:
-    headers: dict[str, str] = {}
-    extra: dict[str, Any] = {}
-    if isinstance(exc, MethodNotAllowedError):
-        headers["Allow"] = exc.allow
-    if isinstance(exc, RateLimitedError) and exc.retry_after_seconds is not None:
-        headers["Retry-After"] = str(math.ceil(exc.retry_after_seconds))
-        extra["retry_after_seconds"] = exc.retry_after_seconds
-    return problem(exc.http_status, exc.kind, detail, headers=headers, **extra)
+def failure_response(failure: Failure) -> Response:
+    return problem(
+        failure.status,
+        failure.kind,
+        failure.sentence,
+        title=failure.title,
+        headers=failure.headers or None,
+        **failure.extra,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,32 +102,17 @@ class _Surface:
 
     async def run(self, request: Request, handler: Handler) -> Response:
         credential = self.caller_credential(request)
-        secrets = (*self.secrets, credential)
-        try:
-            result = await handler(request, credential)
-            if result is None:
-                return Response(status_code=204)
-            try:
-                text = json.dumps(result, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            except ValueError:
-                raise UnexpectedAnswerError(
-                    "Qovery answered with a number JSON cannot carry (NaN or Infinity); retry later or report it."
-                ) from None
-            return Response(redact(text, secrets), media_type=JSON)
-        except JobError as exc:
-            detail = redact(exc.message, secrets)
-            logger.info("%s %s refused (%s): %s", request.method, request.url.path, exc.http_status, detail)
-            return _error_response(exc, detail)
-        except Exception as exc:
-            logger.error(
-                "%s %s failed unexpectedly: %s", request.method, request.url.path, redact(repr(exc), secrets)
-            )
-            return problem(
-                500,
-                "internal",
-                f"Internal error ({type(exc).__name__}); nothing more is known. It was logged on the server; "
-                "retry, and report it if it persists.",
-            )
+        outcome = await run_operation(
+            "REST",
+            lambda: handler(request, credential),
+            secrets=secrets_in_play(self.secrets, credential),
+            where=f"{request.method} {request.url.path}",
+        )
+        if outcome.failure is not None:
+            return failure_response(outcome.failure)
+        if outcome.text is None:
+            return Response(status_code=204)
+        return Response(outcome.text, media_type=JSON)
 
 
 class _Resource:
@@ -171,33 +137,24 @@ class _Resource:
         allowed = ", ".join(self.allow) or "no method"
         reason = self.refused.get(request.method)
         if reason is None:
-            reason = f"{quote_input(request.method)} is not supported on {request.url.path}"
-        raise MethodNotAllowedError(f"{reason}; allowed here: {allowed}.", self.allow)
+            reason = f"{quote_input(request.method)} is not supported on {request.url.path}."
+        raise MethodNotAllowedError(f"{reason} Allowed here: {allowed}.", self.allow)
 
 
-def _enabled_operations(settings: Settings) -> tuple[set[str], dict[str, str]]:
-    """The operationIds this server offers, and for each refused one, why (read-only or --tools)."""
-    from qovery_job_mcp.tools import select_tools
-
-    tools = set(
-        select_tools(read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools)
+def _enabled_operations(settings: Settings) -> tuple[set[str], Mapping[str, str]]:
+    """The operationIds this server offers, and for each refused one the catalog's sentence why."""
+    offered = select_operations(
+        read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools
     )
-    read_only_tools = set(select_tools(read_only=True))
+    refusals = refusals_for(offered, read_only=settings.read_only)
     enabled: set[str] = set()
     reasons: dict[str, str] = {}
     for operation_id in OPERATIONS:
-        tool = "edit-job" if operation_id == "edit-job-merge" else operation_id
-        if tool in tools:
+        name = "edit-job" if operation_id == "edit-job-merge" else operation_id
+        if name in offered:
             enabled.add(operation_id)
-        elif settings.read_only and tool not in read_only_tools:
-            reasons[operation_id] = (
-                "this server runs read-only (--read-only / QOVERY_MCP_READ_ONLY), so it changes no job; "
-                "restart it without --read-only to edit or delete jobs"
-            )
         else:
-            reasons[operation_id] = (
-                f"the {tool} operation is not offered by this server (--tools / --exclude-tools)"
-            )
+            reasons[operation_id] = refusals[name]
     return enabled, reasons
 
 
@@ -270,7 +227,7 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
             if operation_id in enabled:
                 offered[method.upper()] = handlers[operation_id]
             else:
-                refused[method.upper()] = f"{method.upper()} {path} is disabled: {reasons[operation_id]}"
+                refused[method.upper()] = f"{method.upper()} {path} is disabled. {reasons[operation_id]}"
         routes.append(Route(path, _Resource(surface, offered, refused), name=path))
 
     document = build_openapi([op for op in OPERATIONS if op in enabled], demo=settings.demo)
@@ -310,13 +267,12 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
     return AccessMiddleware(app, AccessPolicy.for_settings(settings, ("/v1",)))
 
 
-def serve_rest(settings: Settings) -> None:
+def serve_rest(settings: Settings, operations: JobOperations) -> None:
     """Serve the REST adapter with uvicorn until interrupted."""
-    from qovery_job_mcp.graceful import serve_gracefully
-    from qovery_job_mcp.server import build_client
+    from qovery_job_mcp.web.drain import serve_gracefully
 
     serve_gracefully(
-        build_rest_app(settings, JobOperations(build_client(settings))),
+        build_rest_app(settings, operations),
         host=settings.host,
         port=settings.effective_port,
         log_level=settings.log_level,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from qovery_job_mcp import __version__
-from qovery_job_mcp.errors import (
+from qovery_job_mcp.qovery.errors import (
     ConflictError,
     CredentialsError,
     JobError,
@@ -34,6 +34,8 @@ from qovery_job_mcp.errors import (
 if TYPE_CHECKING:
     import httpx
     from tenacity import RetryCallState
+
+    from qovery_job_mcp.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -335,4 +337,19 @@ def not_found_error(job_id: str) -> JobNotFoundError:
     return JobNotFoundError(
         f"No job with id {job_id} exists, or these credentials cannot see it (HTTP 404). "
         "Check the id in the Qovery console (job > Settings) and that the token belongs to its organization."
+    )
+
+
+def client_from_settings(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> QoveryClient:
+    """The client a server process uses for these settings (the demo passes its own transport)."""
+    return QoveryClient(
+        settings.api_url,
+        credential=settings.api_key,
+        timeout=settings.timeout,
+        connect_timeout=settings.connect_timeout,
+        max_attempts=settings.max_attempts,
+        deadline=settings.deadline,
+        transport=transport,
     )

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from qovery_job_mcp.jobs import DeleteResult
-from qovery_job_mcp.tools._boundary import ToolDeps, hints, run_tool
-from qovery_job_mcp.tools._params import JobId
+from qovery_job_mcp.mcp_server.tools._params import JobId
+from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolFunction, ToolSpec, run_tool
+from qovery_job_mcp.qovery.models import DeleteResult
 
 NAME = "delete-job"
-READ_ONLY = False
 DESCRIPTION = """Delete a Qovery job for good: its settings, history and Kubernetes resources. This cannot be
 undone; confirm the job's name with get-job-id and with the user first. Qovery tears the job down in the background
 after accepting. Returns `{job_id, deleted, message}`; deleting a job that does not exist (for instance a retried
 delete) is not an error and returns `deleted: false`. Needs the admin role on the organization."""
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
+def build(deps: ToolDeps) -> ToolFunction:
     async def delete_job(
         job_id: JobId,
         ctx: Context[Any, Any],
@@ -40,10 +38,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             lambda cred: deps.operations.delete_job(job_id, skip_reconcile=skip_reconcile, credential=cred),
         )
 
-    server.add_tool(
-        delete_job,
-        name=NAME,
-        title="Delete job",
-        description=DESCRIPTION,
-        annotations=hints(read_only=False, destructive=True, title="Delete job"),
-    )
+    return delete_job
+
+
+SPEC = ToolSpec(NAME, DESCRIPTION, build)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
-from qovery_job_mcp.auth import send_problem
+from qovery_job_mcp.web.access import send_problem
 
 if TYPE_CHECKING:
     from types import FrameType

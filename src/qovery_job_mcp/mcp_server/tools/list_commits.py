@@ -4,25 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from qovery_job_mcp.jobs import CommitList
+from qovery_job_mcp.mcp_server.tools._params import JobId
+from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolFunction, ToolSpec, run_tool
 from qovery_job_mcp.operations import DEFAULT_COMMIT_LIMIT, MAX_COMMIT_LIMIT
-from qovery_job_mcp.tools._boundary import ToolDeps, hints, run_tool
-from qovery_job_mcp.tools._params import JobId
+from qovery_job_mcp.qovery.models import CommitList
 
 NAME = "list-last-job-commits"
-READ_ONLY = True
 DESCRIPTION = f"""List the last commits of the git repository a Qovery job is built from (newest first): commit
 SHA, date, author, message and tag. Returns `results` (at most `limit`, default {DEFAULT_COMMIT_LIMIT}), `total` (how
 many Qovery returned; it keeps about the last 100) and `truncated`. Use it to see what changed before a failed run or
 which commit to deploy. A job built from a container image has no repository: expect an empty list."""
 
 
-def register(server: MCPServer[Any], deps: ToolDeps) -> None:
+def build(deps: ToolDeps) -> ToolFunction:
     async def list_last_job_commits(
         job_id: JobId,
         ctx: Context[Any, Any],
@@ -45,10 +43,7 @@ def register(server: MCPServer[Any], deps: ToolDeps) -> None:
             ),
         )
 
-    server.add_tool(
-        list_last_job_commits,
-        name=NAME,
-        title="List last job commits",
-        description=DESCRIPTION,
-        annotations=hints(read_only=True, destructive=False, title="List last job commits"),
-    )
+    return list_last_job_commits
+
+
+SPEC = ToolSpec(NAME, DESCRIPTION, build)

@@ -1,0 +1,121 @@
+"""The one place where an operation's outcome becomes something an adapter renders.
+
+Both adapters (the MCP tools, REST) run every operation through `run_operation`. It gathers the
+secrets in play, maps a typed error to its kind, status, title and sentence, writes the
+internal-error sentence, redacts the structured value, serializes it once, and logs. An adapter
+then only renders: a tool result or a tool error, a JSON response or a problem document. Keeping
+this in one module is what stops the two surfaces from drifting (the REST adapter once scrubbed
+`Token qov_…` but not the bare token).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
+from qovery_job_mcp.redaction import redact, redact_value
+
+logger = logging.getLogger("qovery_job_mcp.boundary")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused or failed operation, in the terms both adapters render."""
+
+    kind: str
+    status: int
+    title: str
+    #: What happened and what to do, already redacted.
+    sentence: str
+    #: Extra members for a REST problem document (`retry_after_seconds`, …).
+    extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an operation produced: a redacted value and its JSON text, or a Failure."""
+
+    value: Any = None
+    text: str | None = None
+    failure: Failure | None = None
+
+
+def secrets_in_play(server_secrets: Iterable[str | None], credential: str | None) -> tuple[str, ...]:
+    """Every secret a text leaving this call may contain: the server's, the caller's, and its bare value.
+
+    A caller's credential arrives as `<Scheme> <value>`; Qovery may echo either form.
+    """
+    found = [s for s in server_secrets if s]
+    if credential:
+        found.append(credential)
+        bare = credential.partition(" ")[2]
+        if bare:
+            found.append(bare)
+    return tuple(found)
+
+
+def internal_error_sentence(operation: str, exc: BaseException) -> str:
+    return (
+        f"Internal error in {operation} ({type(exc).__name__}); nothing more is known. "
+        "It was logged on the server; retry, and report it if it persists."
+    )
+
+
+def failure_of(exc: JobError, secrets: tuple[str, ...]) -> Failure:
+    """The Failure for a typed error: its own kind, status and title, its sentence scrubbed."""
+    return Failure(
+        kind=exc.kind,
+        status=exc.http_status,
+        title=exc.title,
+        sentence=redact(exc.message, secrets),
+        extra=dict(exc.problem_extra()),
+        headers=dict(exc.problem_headers()),
+    )
+
+
+def _serialize(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise UnexpectedAnswerError(
+            "Qovery answered with a number JSON cannot carry (NaN or Infinity); retry later or report it."
+        ) from None
+
+
+async def run_operation(
+    operation: str,
+    call: Callable[[], Awaitable[Any]],
+    *,
+    secrets: tuple[str, ...],
+    where: str = "",
+) -> Outcome:
+    """Run one operation and return its outcome; never raises for anything the operation does.
+
+    `where` says which surface and route ran it, for the log line only.
+    """
+    label = f"{operation}{' ' + where if where else ''}"
+    try:
+        result = await call()
+        if result is None:
+            return Outcome()
+        value = redact_value(result, secrets)
+        return Outcome(value=value, text=_serialize(value))
+    except JobError as exc:
+        failure = failure_of(exc, secrets)
+        logger.info("%s refused (%s): %s", label, failure.status, failure.sentence)
+        return Outcome(failure=failure)
+    except Exception as exc:
+        logger.error("%s failed unexpectedly: %s", label, redact(repr(exc), secrets))
+        return Outcome(
+            failure=Failure(
+                kind="internal",
+                status=500,
+                title="Internal error",
+                sentence=internal_error_sentence(operation, exc),
+            )
+        )

@@ -1,0 +1,45 @@
+"""The five MCP tools: one declarative spec per tool, registered in the catalog's order.
+
+Which tools a server offers is decided in operations.select_operations, for every adapter alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mcp.server import MCPServer
+
+from qovery_job_mcp.mcp_server.tools import delete_job, edit_job, get_job, get_status, list_commits
+from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolSpec, annotations_for
+from qovery_job_mcp.operations import OPERATION_NAMES, SPECS
+
+TOOLS: Mapping[str, ToolSpec] = {
+    spec.name: spec
+    for spec in (get_job.SPEC, edit_job.SPEC, delete_job.SPEC, list_commits.SPEC, get_status.SPEC)
+}
+assert tuple(TOOLS) == OPERATION_NAMES, "one tool per catalogued operation, in the catalog's order"
+
+
+def register_tools(server: MCPServer[Any], deps: ToolDeps, names: Iterable[str] = OPERATION_NAMES) -> None:
+    """Add the named tools; each input schema is closed (`additionalProperties: false`).
+
+    The schema states what JobServer.call_tool enforces: an argument the schema does not name is
+    refused, never silently dropped (a misspelt `dryRun` must not turn a preview into a change).
+    """
+    wanted = set(names)
+    for name, tool in TOOLS.items():
+        if name not in wanted:
+            continue
+        operation = SPECS[name]
+        server.add_tool(
+            tool.build(deps),
+            name=name,
+            title=operation.title,
+            description=tool.description,
+            annotations=annotations_for(operation),
+        )
+        server._tool_manager.get_tool(name).parameters["additionalProperties"] = False  # type: ignore[union-attr]
+
+
+__all__ = ["TOOLS", "ToolDeps", "register_tools"]

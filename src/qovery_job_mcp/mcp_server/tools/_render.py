@@ -1,0 +1,77 @@
+"""What every tool shares: its declarative spec, its dependencies, and rendering an outcome.
+
+The work of turning an operation's outcome into something safe to show happens once, in
+qovery_job_mcp.boundary; here it only becomes MCP: a tool result carrying the JSON once as text
+and once as structured content, or a ToolError carrying the boundary's sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+
+from qovery_job_mcp.boundary import run_operation, secrets_in_play
+from qovery_job_mcp.operations import JobOperations, OperationSpec
+
+#: Finds the calling user's own Qovery credential for one request (per-request credential mode).
+CredentialResolver = Callable[["Context[Any, Any] | None"], "str | None"]
+#: A tool function as the SDK registers it: its signature is the tool's input schema.
+ToolFunction = Callable[..., Awaitable[CallToolResult]]
+
+
+def no_caller_credential(ctx: Context[Any, Any] | None) -> str | None:
+    return None
+
+
+@dataclass
+class ToolDeps:
+    """What every tool needs: the operations, how to find a caller's credential, what to scrub."""
+
+    operations: JobOperations
+    resolve_credential: CredentialResolver = no_caller_credential
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its name, its description for the model, and how to build its function.
+
+    Title and hints are not here: they come from the operation catalog (operations.CATALOG).
+    """
+
+    name: str
+    description: str
+    build: Callable[[ToolDeps], ToolFunction]
+
+
+def annotations_for(spec: OperationSpec) -> ToolAnnotations:
+    return ToolAnnotations(
+        title=spec.title,
+        read_only_hint=spec.read_only,
+        destructive_hint=spec.destructive,
+        idempotent_hint=True,
+        open_world_hint=True,
+    )
+
+
+async def run_tool(
+    deps: ToolDeps,
+    ctx: Context[Any, Any] | None,
+    name: str,
+    call: Callable[[str | None], Awaitable[Any]],
+) -> CallToolResult:
+    """Run one operation with the caller's credential and render its outcome as MCP."""
+    credential = deps.resolve_credential(ctx)
+    outcome = await run_operation(
+        name, lambda: call(credential), secrets=secrets_in_play(deps.secrets, credential)
+    )
+    if outcome.failure is not None:
+        raise ToolError(outcome.failure.sentence)
+    return CallToolResult(
+        content=[TextContent(type="text", text=outcome.text or "null")], structured_content=outcome.value
+    )
