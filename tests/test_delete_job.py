@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mcp import Client
 
-from tests.conftest import CLEANUP, MISSING, LiveQovery
+from tests.conftest import CLEANUP, LiveQovery
 from tests.support.helpers import error_text
 
 pytestmark = pytest.mark.anyio
@@ -20,11 +20,13 @@ async def test_deletes_then_repeat_is_not_an_error(client: Client, qovery: LiveQ
     assert not again.is_error
     assert again.structured_content["deleted"] is False
     assert "No job with id" in again.structured_content["message"]
-    assert [r.method for r in qovery.sim.requests] == ["DELETE", "DELETE"]
+    # The first delete reads the job, then deletes it; the repeat finds nothing to read and sends nothing.
+    assert [r.method for r in qovery.sim.requests] == ["GET", "DELETE", "GET"]
 
 
 async def test_skip_reconcile_is_forwarded(client: Client, qovery: LiveQovery) -> None:
-    await client.call_tool("delete-job", {"job_id": MISSING, "skip_reconcile": True})
+    await client.call_tool("delete-job", {"job_id": CLEANUP, "skip_reconcile": True})
+    assert qovery.sim.requests[-1].method == "DELETE"
     assert qovery.sim.requests[-1].query == {"skipReconcile": "true"}
 
 

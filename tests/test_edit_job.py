@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from qovery_job_mcp.qovery.models import job_to_request
+from qovery_job_mcp.qovery.edit import job_to_request
 from tests.conftest import CLEANUP, MIGRATIONS, NIGHTLY, LiveQovery
 from tests.support.helpers import error_text
 
@@ -109,6 +109,8 @@ async def test_source_switch_image_to_docker(client: Client, qovery: LiveQovery)
         "git_repository": {
             "url": "https://github.com/acme/reporter.git",
             "provider": "GITHUB",
+            "owner": "acme",
+            "name": "reporter",
             "branch": "main",
         },
         "dockerfile_path": "Dockerfile",
@@ -153,15 +155,19 @@ async def test_annotation_groups_sent_as_ids(client: Client, qovery: LiveQovery)
     ("job_id", "body", "message"),
     [
         (NIGHTLY, {}, "body is empty"),
-        (NIGHTLY, {"colour": "blue"}, "Unknown field(s) in body: 'colour'"),
+        (NIGHTLY, {"colour": "blue"}, "unknown field '/colour' in body"),
         (NIGHTLY, {"job_type": "LIFECYCLE"}, "job_type cannot be changed"),
         (MIGRATIONS, {"schedule": {"cronjob": {"scheduled_at": "* * * * *"}}}, "This is a LIFECYCLE job"),
         (NIGHTLY, {"schedule": {"on_start": {"arguments": ["x"]}}}, "This is a CRON job"),
-        (NIGHTLY, {"schedule": {"cronjob": {"scheduled_at": "every day"}}}, "5-field cron expression"),
-        (NIGHTLY, {"cpu": "lots"}, "The edited job is not valid: cpu"),
+        (NIGHTLY, {"schedule": {"cronjob": {"scheduled_at": "every day"}}}, "must have exactly 5 fields"),
+        (NIGHTLY, {"cpu": "lots"}, "/cpu: 'lots' is not of type 'integer'"),
         (NIGHTLY, {"source": {"image": None}}, "exactly one of source.image or source.docker"),
         (MIGRATIONS, {"schedule": {"on_start": None}}, "needs at least one of schedule.on_start"),
-        (NIGHTLY, {"schedule": {"cronjob": {"surprise": 1}}}, "schedule.cronjob.surprise"),
+        (
+            NIGHTLY,
+            {"schedule": {"cronjob": {"surprise": 1}}},
+            "unknown field '/schedule/cronjob/surprise' in body",
+        ),
     ],
 )
 async def test_refused_before_any_put(

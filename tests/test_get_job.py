@@ -49,10 +49,14 @@ async def test_extra_fields_from_qovery_are_kept(client: Client, qovery: LiveQov
     assert result.structured_content["brand_new_field"] == {"added": "later"}
 
 
-async def test_unknown_job_type_is_an_unexpected_answer(client: Client, qovery: LiveQovery) -> None:
+async def test_unknown_job_type_is_read_but_not_edited(client: Client, qovery: LiveQovery) -> None:
     qovery.sim.jobs[NIGHTLY]["job_type"] = "BATCH"
-    text = error_text(await client.call_tool("get-job-id", {"job_id": NIGHTLY}))
-    assert "Qovery answered unexpectedly" in text
+    read = await client.call_tool("get-job-id", {"job_id": NIGHTLY})
+    assert not read.is_error
+    assert read.structured_content is not None and read.structured_content["job_type"] == "BATCH"
+    text = error_text(await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 600}}))
+    assert "job_type is 'BATCH', which this server does not know" in text
+    assert qovery.sim.requests_to("PUT") == []
 
 
 @pytest.mark.parametrize(

@@ -8,25 +8,41 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from qovery_job_mcp.qovery.client import QoveryClient, not_found_error
-from qovery_job_mcp.qovery.errors import InvalidInputError, UnexpectedAnswerError, quote_input
+import anyio
+
+from qovery_job_mcp.qovery.client import QoveryClient, not_found_error, response_attempts
+from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, plan_edit, undo_patch, version_of
+from qovery_job_mcp.qovery.errors import (
+    InvalidInputError,
+    JobNotFoundError,
+    UnexpectedAnswerError,
+    VersionMismatchError,
+    quote_input,
+    unknown_name_sentence,
+)
 from qovery_job_mcp.qovery.models import (
     NOTHING_CHANGED,
+    CommitList,
     CommitsAnswer,
+    DeleteResult,
+    EditResult,
     Job,
     JobStatus,
     parse_answer,
-    plan_edit,
 )
 
 DEFAULT_COMMIT_LIMIT = 20
 MAX_COMMIT_LIMIT = 100
 # A git commit SHA (abbreviated or full, SHA-1 or SHA-256); Qovery declares these as uuid, wrongly.
 GIT_SHA_RE = re.compile(r"^[0-9a-fA-F]{4,64}$")
+#: What edit-job's `version` looks like (qovery.edit.version_of).
+VERSION_RE = re.compile(r"[0-9a-f]{16}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,29 +178,6 @@ _JSON_TYPES: Mapping[str, tuple[type, ...]] = {
 }
 
 
-def closest_name(name: str, valid: Iterable[str]) -> str | None:
-    """The valid name a slip most likely meant: `dryRun` and `dry-run` both mean `dry_run`."""
-    import difflib
-
-    valid = tuple(valid)
-
-    def squash(text: str) -> str:
-        return text.replace("_", "").replace("-", "").lower()
-
-    for candidate in valid:
-        if squash(candidate) == squash(name):
-            return candidate
-    matches = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def unknown_name_sentence(what: str, name: str, valid: Iterable[str], consequence: str) -> str:
-    valid = tuple(valid)
-    guess = closest_name(name, valid)
-    hint = f": did you mean {guess!r}?" if guess else f"; valid names: {', '.join(valid)}."
-    return f"unknown {what} {quote_input(name)}{hint} {consequence}"
-
-
 def _json_type_name(value: Any) -> str:
     for name, types in _JSON_TYPES.items():
         if isinstance(value, types) and not (name in ("integer", "number") and isinstance(value, bool)):
@@ -234,7 +227,7 @@ def check_arguments(tool: str, arguments: Mapping[str, Any], schema: Mapping[str
             low, high = properties[name].get("minimum"), properties[name].get("maximum")
             if (low is not None and value < low) or (high is not None and value > high):
                 raise InvalidInputError(
-                    f"{name} must be from {low} to {high}, got {value}. Nothing was sent."
+                    f"{name} must be a whole number from {low} to {high}, got {value}. Nothing was sent."
                 )
 
 
@@ -283,11 +276,53 @@ def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
     return payload
 
 
+def job_version(job: Mapping[str, Any]) -> str:
+    """The version of a job as read (what an edit's `expected_version` or REST's If-Match compares with)."""
+    return version_of(job_to_request(job))
+
+
+class _PerJobLocks:
+    """One lock per job id, from an edit's read to its PUT: two edits of a job in one process never overlap.
+
+    Locks are dropped when nobody holds or waits for them, so the table stays as small as the
+    number of jobs being edited right now.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[anyio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, job_id: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(job_id) or (anyio.Lock(), 0)
+        self._locks[job_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[job_id]
+            if users <= 1:
+                del self._locks[job_id]
+            else:
+                self._locks[job_id] = (lock, users - 1)
+
+
+#: How many versions' settings the server remembers, to say what changed since a stale expected_version.
+REMEMBERED_VERSIONS = 256
+
+
 class JobOperations:
     """One instance per process; `credential` on each call carries a caller's own Qovery credential."""
 
     def __init__(self, client: QoveryClient) -> None:
         self.client = client
+        self._edit_locks = _PerJobLocks()
+        self._versions: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def _remember(self, version: str, request: dict[str, Any]) -> None:
+        self._versions[version] = request
+        self._versions.move_to_end(version)
+        while len(self._versions) > REMEMBERED_VERSIONS:
+            self._versions.popitem(last=False)
 
     async def get_job(self, job_id: Any, *, credential: str | None = None) -> dict[str, Any]:
         job_id = validate_job_id(job_id)
@@ -318,7 +353,7 @@ class JobOperations:
         git_commit_id: Any = None,
         limit: Any = None,
         credential: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> CommitList:
         job_id = validate_job_id(job_id)
         params = {
             key: value
@@ -336,32 +371,82 @@ class JobOperations:
             raise not_found_error(job_id)
         payload = _json(response, "commit list")
         parse_answer(CommitsAnswer, payload, "commit list")
-        commits = list(payload["results"])
+        commits = [commit for commit in payload.get("results") or [] if commit is not None]
         return {"results": commits[:limit], "total": len(commits), "truncated": len(commits) > limit}
 
     async def delete_job(
         self, job_id: Any, *, skip_reconcile: bool = False, credential: str | None = None
-    ) -> dict[str, Any]:
+    ) -> DeleteResult:
+        """Read the job first, so the result names it and keeps the settings that would recreate it.
+
+        The extra GET costs one round trip; in exchange a lost answer to the DELETE can be told
+        apart from a job that never existed.
+        """
         job_id = validate_job_id(job_id)
         if not isinstance(skip_reconcile, bool):
             raise InvalidInputError(
                 f"skip_reconcile must be true or false, got {quote_input(skip_reconcile)}."
             )
-        params = {"skipReconcile": "true"} if skip_reconcile else None
-        response = await self.client.request("DELETE", f"/job/{job_id}", params=params, credential=credential)
-        if response.status_code == 404:
+        try:
+            job = await self._fetch_job(job_id, credential)
+        except JobNotFoundError:
             return {
                 "job_id": job_id,
                 "deleted": False,
                 "message": f"No job with id {job_id} exists (already deleted, or not visible to these credentials); "
                 "nothing was deleted.",
             }
-        return {
+        return await self.delete_read_job(job, skip_reconcile=skip_reconcile, credential=credential)
+
+    async def delete_read_job(
+        self, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
+    ) -> DeleteResult:
+        """The DELETE itself, for a job already read (the confirmation flow reads it to ask the user)."""
+        job_id = str(job["id"])
+        named: DeleteResult = {
             "job_id": job_id,
             "deleted": True,
-            "message": "Qovery accepted the deletion; the job's resources are torn down in the background "
-            "(get-job-status reports DELETING, then the job is gone).",
+            "message": "",
+            "name": str(job.get("name")),
+            "job_type": str(job.get("job_type")),
+            "settings": job_to_request(job),
         }
+        params = {"skipReconcile": "true"} if skip_reconcile else None
+        response = await self.client.request("DELETE", f"/job/{job_id}", params=params, credential=credential)
+        if response.status_code == 404 and response_attempts(response) > 1:
+            named["message"] = (
+                f"Job {named['name']!r} is deleted: the answer to the first attempt was lost, and the retry found "
+                "the job already gone. `settings` holds what would recreate it."
+            )
+            return named
+        if response.status_code == 404:
+            return {
+                **named,
+                "deleted": False,
+                "message": f"Job {named['name']!r} disappeared between the read and the delete (deleted by someone "
+                "else); this call deleted nothing.",
+            }
+        named["message"] = (
+            f"Qovery accepted the deletion of {named['name']!r}; its resources are torn down in the background. "
+            "`settings` holds what would recreate it."
+        )
+        return named
+
+    async def plan(
+        self, job_id: str, body: Any, *, replace: bool, expected_version: str | None, credential: str | None
+    ) -> tuple[dict[str, Any], EditPlan]:
+        """Read the job and plan the edit; refuse it when the job changed since `expected_version`."""
+        job = await self._fetch_job(job_id, credential)
+        plan = plan_edit(job, body, replace=replace)
+        current = job_to_request(job)
+        if expected_version is not None and expected_version != plan["version"]:
+            seen = self._versions.get(expected_version)
+            self._remember(plan["version"], current)
+            raise VersionMismatchError(
+                expected_version, plan["version"], diff(seen, current) if seen else None
+            )
+        self._remember(plan["version"], current)
+        return job, plan
 
     async def edit_job(
         self,
@@ -370,46 +455,108 @@ class JobOperations:
         *,
         dry_run: bool = False,
         replace: bool = False,
+        expected_version: Any = None,
         credential: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> EditResult:
         job_id = validate_job_id(job_id)
-        if not isinstance(body, dict):
-            raise InvalidInputError(
-                f"body must be a JSON object of fields to change, got {quote_input(body)}."
-            )
-        if not body:
-            plan_edit({}, body, replace=replace)  # raises the empty-body sentence
-        if nesting_exceeds(body):
-            raise InvalidInputError(
-                f"body is nested more than {MAX_NESTING} levels deep; job settings are only a few levels "
-                "deep. Send only the fields to change."
-            )
-        job = await self._fetch_job(job_id, credential)
-        request, changes = plan_edit(job, body, replace=replace)
+        check_edit_arguments(body, dry_run=dry_run, replace=replace, expected_version=expected_version)
         if dry_run:
-            return {
-                "dry_run": True,
-                "request": request,
-                "changes": changes,
-                "message": f"Dry run: {len(changes)} change(s); nothing was sent to Qovery.",
-            }
-        if not changes:
+            job, plan = await self.plan(
+                job_id, body, replace=replace, expected_version=expected_version, credential=credential
+            )
+            return dry_run_result(job, plan)
+        async with self._edit_locks.hold(job_id):
+            job, plan = await self.plan(
+                job_id, body, replace=replace, expected_version=expected_version, credential=credential
+            )
+            return await self.apply(job, plan, credential=credential)
+
+    async def apply(self, job: dict[str, Any], plan: EditPlan, *, credential: str | None) -> EditResult:
+        """Send a planned edit; the caller holds the job's edit lock (or knows nobody else edits it)."""
+        job_id = str(job["id"])
+        if not plan["changes"]:
             return {
                 "dry_run": False,
                 "job": job,
                 "changes": [],
+                "version": plan["version"],
+                "undo": {},
                 "message": "The edit changes nothing; no request was sent to Qovery.",
             }
         response = await self.client.request(
-            "PUT", f"/job/{job_id}", json_body=request, credential=credential
+            "PUT", f"/job/{job_id}", json_body=plan["request"], credential=credential
         )
         if response.status_code == 404:
             raise not_found_error(job_id)
         updated = _json(response, "edited job", EDIT_MAY_HAVE_LANDED)
         parse_answer(Job, updated, "edited job", EDIT_MAY_HAVE_LANDED)
+        new_request = job_to_request(updated)
+        version = version_of(new_request)
+        self._remember(version, new_request)
+        undo = undo_patch(plan["changes"])
         return {
             "dry_run": False,
             "job": updated,
-            "changes": changes,
-            "message": f"Job updated: {len(changes)} change(s) applied. Qovery applies them at the next deployment.",
+            "changes": plan["changes"],
+            "version": version,
+            "undo": undo,
+            "message": f"Job updated: {len(plan['changes'])} change(s) applied; its version is now {version}. "
+            "Qovery applies them at the next deployment. To undo, call edit-job with `body` set to `undo` and "
+            f"`expected_version` {version!r}.",
         }
+
+
+def check_edit_arguments(body: Any, *, dry_run: Any, replace: Any, expected_version: Any) -> None:
+    """Every edit argument, whatever adapter it came through, before anything is read or sent."""
+    if not isinstance(body, dict):
+        advice = (
+            " Send the JSON object itself, not a string that contains JSON." if isinstance(body, str) else ""
+        )
+        raise InvalidInputError(
+            f"body must be a JSON object of fields to change, got {quote_input(body)}.{advice}"
+        )
+    for name, value in (("dry_run", dry_run), ("replace", replace)):
+        if not isinstance(value, bool):
+            raise InvalidInputError(f"{name} must be true or false, got {quote_input(value)}.")
+    if expected_version is not None and not (
+        isinstance(expected_version, str) and VERSION_RE.fullmatch(expected_version)
+    ):
+        raise InvalidInputError(
+            f"expected_version must be a version string from a previous edit-job result, such as "
+            f"'3f9a1c0b7d2e4a68', got {quote_input(expected_version)}."
+        )
+    if not body:
+        plan_edit({"job_type": "CRON"}, body, replace=False)  # raises the empty-body sentence
+    if nesting_exceeds(body):
+        raise InvalidInputError(
+            f"body is nested more than {MAX_NESTING} levels deep; job settings are only a few levels "
+            "deep. Send only the fields to change."
+        )
+
+
+def dry_run_result(job: Mapping[str, Any], plan: EditPlan) -> EditResult:
+    result: EditResult = {
+        "dry_run": True,
+        "request": plan["request"],
+        "changes": plan["changes"],
+        "version": plan["version"],
+        "message": f"Dry run: {len(plan['changes'])} change(s); nothing was sent to Qovery. To apply, call "
+        f"edit-job with the same body and expected_version {plan['version']!r}.",
+    }
+    next_runs = cron_preview(job, plan["request"])
+    if next_runs is not None:
+        result["next_runs"] = next_runs
+    return result
+
+
+def cron_preview(job: Mapping[str, Any], request: Mapping[str, Any]) -> list[str] | None:
+    """The next five runs of the schedule a CRON job's dry run would send (None for other jobs)."""
+    if job.get("job_type") != "CRON":
+        return None
+    cronjob = (request.get("schedule") or {}).get("cronjob") or {}
+    try:
+        from qovery_job_mcp.qovery.schedule import next_runs
+
+        return next_runs(cronjob.get("scheduled_at"), cronjob.get("timezone"))
+    except (InvalidInputError, ValueError, KeyError):
+        return None

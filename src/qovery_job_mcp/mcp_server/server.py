@@ -25,7 +25,9 @@ SERVER_NAME = "qovery-job-mcp"
 INSTRUCTIONS = """Tools for Qovery jobs (cron and lifecycle containers deployed by Qovery to Kubernetes). Every tool
 takes a job's UUID (`job_id`). To investigate a failed run, call get-job-status (state, last action and result, step
 durations), then list-last-job-commits and get-job-id. To change a job, read it with get-job-id, call edit-job with
-`dry_run: true` and only the fields to change, show the user the `changes`, then call edit-job again without dry_run.
+`dry_run: true` and only the fields to change, show the user the `changes`, then call edit-job again without dry_run
+and with `expected_version` set to the dry run's `version`, so a change made meanwhile is not overwritten. Tell the
+user that the result's `undo` restores the old values.
 Confirm with the user before delete-job: it cannot be undone. cpu is in millicores (1000 = 1 vCPU), memory in MB."""
 
 

@@ -49,6 +49,10 @@ POOL_SIZE = 32
 #: between them), and each new connection to Qovery costs a TLS handshake. Well under the idle
 #: timeouts of common load balancers (60 s and more).
 KEEPALIVE_SECONDS = 30.0
+#: Where a response records how many attempts it took (see response_attempts).
+ATTEMPTS_EXTENSION = "qovery_job_mcp.attempts"
+#: Marks a timeout that the call's overall deadline imposed, not the per-request timeout.
+DEADLINE_CUT = "deadline: "
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -133,6 +137,7 @@ class QoveryClient:
         max_attempts: int = 3,
         deadline: float = 45.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        auth_scheme: str | None = None,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
@@ -143,6 +148,8 @@ class QoveryClient:
         self.max_attempts = max_attempts
         self.deadline = deadline
         self._transport = transport
+        #: `Token` or `Bearer` for the server-held key (QOVERY_AUTH_SCHEME); None: chosen by its shape.
+        self.auth_scheme = auth_scheme
         self._sleep = sleep
         self._clock = clock
         self._http: httpx.AsyncClient | None = None
@@ -193,7 +200,10 @@ class QoveryClient:
                 "No Qovery credential for this request: set QOVERY_API_KEY, or send your own "
                 "'Authorization: Token qov_…' header to the HTTP endpoint."
             )
-        headers = {"Authorization": authorization_header(secret)}
+        if credential is None and self.auth_scheme is not None and " " not in secret.strip():
+            headers = {"Authorization": f"{self.auth_scheme} {secret.strip()}"}
+        else:
+            headers = {"Authorization": authorization_header(secret)}
         started = self._clock()
         last: list[_Transient] = []
 
@@ -218,11 +228,17 @@ class QoveryClient:
                         method, path, params=params, json=json_body, headers=headers
                     )
             except TimeoutError:
-                last.append(_Transient(f"no answer within {budget:.3g} s"))
+                cut = DEADLINE_CUT if budget < self.timeout else ""
+                last.append(_Transient(f"{cut}no answer within {budget:.3g} s"))
                 raise last[-1] from None
             except Exception as exc:
                 if _is_transport_error(exc):
-                    last.append(_Transient(f"connection failed ({type(exc).__name__})"))
+                    kind = (
+                        "connection refused"
+                        if _is_refused(exc)
+                        else f"connection failed ({type(exc).__name__})"
+                    )
+                    last.append(_Transient(kind))
                     raise last[-1] from None
                 raise
             if response.status_code in RETRYABLE_STATUSES:
@@ -248,6 +264,7 @@ class QoveryClient:
             raise self._exhausted(failure, len(last), remaining()) from None
 
         status = response.status_code
+        response.extensions[ATTEMPTS_EXTENSION] = len(last) + 1
         logger.debug("Qovery %s %s: HTTP %d after %d attempt(s)", method, path, status, len(last) + 1)
         if status < 300 or status == 404:
             return response
@@ -265,6 +282,16 @@ class QoveryClient:
             return RateLimitedError(
                 f"Qovery is rate-limiting requests (HTTP 429) after {tries}; wait a minute and retry.",
                 failure.retry_after,
+            )
+        if failure.reason.startswith(DEADLINE_CUT):
+            return UpstreamTimeoutError(
+                f"Qovery did not answer before this call's overall deadline of {self.deadline:.3g} s "
+                f"({tries}); Qovery is slow or degraded: retry shortly (QOVERY_DEADLINE bounds a whole call)."
+            )
+        if failure.reason == "connection refused":
+            return UpstreamUnavailableError(
+                f"The connection to Qovery at {self.base_url} was refused ({tries}); check QOVERY_API_URL "
+                "and that the API is reachable from this server."
             )
         if failure.status is None and failure.reason.startswith("no answer"):
             return UpstreamTimeoutError(
@@ -294,9 +321,38 @@ def pooled_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     per request, which is most of what this server adds to a call (README, Performance). Same
     pool: `limits.max_connections` connections per host, kept alive between calls.
     """
+    import httpx
     from httpx_aiohttp import AiohttpTransport
 
-    return AiohttpTransport(limits=limits)
+    def session() -> Any:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0,
+            keepalive_timeout=limits.keepalive_expiry,
+            ssl=httpx.create_ssl_context(),
+        )
+        client = aiohttp.ClientSession(connector=connector)
+        # aiohttp quietly resends an idempotent request once when a kept-alive connection drops; that
+        # retry sits under ours, so QOVERY_MAX_ATTEMPTS=3 became up to 6 requests. Ours is the only one.
+        client._retry_connection = False
+        return client
+
+    return AiohttpTransport(limits=limits, client=session)
+
+
+def response_attempts(response: httpx.Response) -> int:
+    """How many attempts the client made for this answer: more than one means an earlier answer was lost."""
+    return int(response.extensions.get(ATTEMPTS_EXTENSION, 1))
+
+
+def _is_refused(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or "refused" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _is_transport_error(exc: Exception) -> bool:
@@ -352,4 +408,5 @@ def client_from_settings(
         max_attempts=settings.max_attempts,
         deadline=settings.deadline,
         transport=transport,
+        auth_scheme=getattr(settings, "auth_scheme", None),
     )

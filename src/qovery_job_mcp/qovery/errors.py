@@ -8,7 +8,8 @@ either adapter re-deciding what went wrong.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 # How much of a caller's input an error message may quote: enough to recognise it, never an echo
 # of a megabyte-sized argument.
@@ -21,6 +22,30 @@ def quote_input(value: object) -> str:
     if len(text) > MAX_QUOTED_CHARS:
         text = f"{text[:MAX_QUOTED_CHARS]}… ({len(text)} characters)"
     return repr(text) if isinstance(value, str) else text
+
+
+def closest_name(name: str, valid: Iterable[str]) -> str | None:
+    """The valid name a slip most likely meant: `dryRun` and `dry-run` both mean `dry_run`."""
+    import difflib
+
+    valid = tuple(valid)
+
+    def squash(text: str) -> str:
+        return text.replace("_", "").replace("-", "").lower()
+
+    for candidate in valid:
+        if squash(candidate) == squash(name):
+            return candidate
+    matches = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def unknown_name_sentence(what: str, name: str, valid: Iterable[str], consequence: str) -> str:
+    """ "unknown argument 'dryRun': did you mean 'dry_run'? Nothing was sent." (or the valid names)."""
+    valid = tuple(dict.fromkeys(valid))
+    guess = closest_name(name, valid)
+    hint = f": did you mean {guess!r}?" if guess else f"; valid names: {', '.join(valid)}."
+    return f"unknown {what}{hint} {consequence}"
 
 
 class JobError(Exception):
@@ -78,6 +103,31 @@ class ConflictError(JobError):
     http_status = 409
     kind = "conflict"
     title = "Conflict"
+
+
+class VersionMismatchError(JobError):
+    """The job changed since the version the caller saw: nothing was sent (REST: If-Match failed)."""
+
+    http_status = 412
+    kind = "version-mismatch"
+    title = "Job changed since that version"
+
+    def __init__(self, expected: str, current: str, changes: list[Any] | None) -> None:
+        if changes is None:
+            what = "this server no longer holds that version's settings to show the difference"
+        else:
+            shown = "; ".join(
+                f"{c['path']}: {quote_input(c['before'])} -> {quote_input(c['after'])}" for c in changes[:5]
+            )
+            more = f" (and {len(changes) - 5} more)" if len(changes) > 5 else ""
+            what = f"what changed: {shown}{more}" if changes else "its settings are the same again"
+        super().__init__(
+            f"The job changed since version {expected!r} (it is now {current!r}); {what}. Nothing was sent. "
+            "Run the edit again with dry_run: true, show the user the new changes, and apply with the new version."
+        )
+        self.expected = expected
+        self.current = current
+        self.changes = changes
 
 
 class QoveryRejectedError(JobError):

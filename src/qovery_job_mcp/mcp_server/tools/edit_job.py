@@ -21,9 +21,13 @@ millicores, memory in MB); change the on_start command `{"schedule": {"on_start"
 Editable fields: name, description, cpu, memory, gpu, ephemeral_storage_in_gib, max_nb_restart,
 max_duration_seconds, auto_preview, port, cpu_architecture, healthchecks, auto_deploy, icon_uri, source, schedule,
 annotations_groups, labels_groups ([{"id": …}]). A CRON job only takes schedule.cronjob, a LIFECYCLE job only
-schedule.on_start/on_stop/on_delete. Use `dry_run: true` first to see the full request and the list of `changes`
-without sending anything. Returns the updated job and `changes` (JSON Pointer paths with before/after). The job must
-be redeployed for changes to run. `replace: true` sends `body` as the complete job settings instead (rarely needed)."""
+schedule.on_start/on_stop/on_delete. Use `dry_run: true` first to see the full request, the list of `changes` and the job's `version` without
+sending anything (a CRON dry run also shows `next_runs`). When you apply a change you showed the user, pass that
+dry run's `version` as `expected_version`: if someone changed the job in between, nothing is sent and you are told
+what changed. Returns the updated job, `changes` (JSON Pointer paths with before/after), the new `version` and `undo`
+(a patch that restores the old values: apply it with edit-job and the new version). The job must be redeployed for
+changes to run. `replace: true` sends `body` as the complete job settings instead (rarely needed). Unknown
+arguments and fields are refused, never dropped."""
 
 
 def build(deps: ToolDeps) -> ToolFunction:
@@ -40,13 +44,25 @@ def build(deps: ToolDeps) -> ToolFunction:
         replace: Annotated[
             bool, Field(description="Treat body as the complete job settings (a full replace), not a patch.")
         ] = False,
+        expected_version: Annotated[
+            str | None,
+            Field(
+                description="The `version` from the dry run the user saw: if the job changed since, nothing is "
+                "sent and the error lists what changed."
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, EditResult]:
         return await run_tool(
             deps,
             ctx,
             NAME,
             lambda cred: deps.operations.edit_job(
-                job_id, body, dry_run=dry_run, replace=replace, credential=cred
+                job_id,
+                body,
+                dry_run=dry_run,
+                replace=replace,
+                expected_version=expected_version,
+                credential=cred,
             ),
         )
 

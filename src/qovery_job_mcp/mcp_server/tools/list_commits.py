@@ -31,7 +31,10 @@ def build(deps: ToolDeps) -> ToolFunction:
             str | None, Field(description="Git commit SHA to look for (Qovery's gitCommitId).")
         ] = None,
         limit: Annotated[
-            int, Field(description=f"How many commits to return, 1 to {MAX_COMMIT_LIMIT}.")
+            int,
+            Field(
+                description=f"How many commits to return, 1 to {MAX_COMMIT_LIMIT}.", ge=1, le=MAX_COMMIT_LIMIT
+            ),
         ] = DEFAULT_COMMIT_LIMIT,
     ) -> Annotated[CallToolResult, CommitList]:
         return await run_tool(

@@ -23,8 +23,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qovery_job_mcp.boundary import Failure, run_operation, secrets_in_play
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.operations import JobOperations, refusals_for, select_operations
+from qovery_job_mcp.operations import JobOperations, job_version, refusals_for, select_operations
 from qovery_job_mcp.qovery.errors import JobError, JobNotFoundError, quote_input
+from qovery_job_mcp.qovery.models import CommitList
 from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, credential_from_headers
 from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_document
 from qovery_job_mcp.web.rest import input as parse
@@ -85,8 +86,22 @@ def failure_response(failure: Failure) -> Response:
 # Resources: one ASGI app per path, dispatching on the method
 # ---------------------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class Answer:
+    """A result and the headers that go with it (an edit's or a read's ETag)."""
+
+    value: Any
+    headers: dict[str, str]
+
+
+def etag(version: str) -> str:
+    """A strong ETag: the job's version, quoted (RFC 9110 §8.8.3)."""
+    return f'"{version}"'
+
+
 #: Runs one operation with the caller's credential; returns the result (None = 204 No Content).
-Handler = Callable[[Request, "str | None"], Awaitable["dict[str, Any] | None"]]
+Handler = Callable[[Request, "str | None"], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -102,9 +117,18 @@ class _Surface:
 
     async def run(self, request: Request, handler: Handler) -> Response:
         credential = self.caller_credential(request)
+        headers: dict[str, str] = {}
+
+        async def call() -> Any:
+            result = await handler(request, credential)
+            if isinstance(result, Answer):
+                headers.update(result.headers)
+                return result.value
+            return result
+
         outcome = await run_operation(
             "REST",
-            lambda: handler(request, credential),
+            call,
             secrets=secrets_in_play(self.secrets, credential),
             where=f"{request.method} {request.url.path}",
         )
@@ -112,7 +136,7 @@ class _Surface:
             return failure_response(outcome.failure)
         if outcome.text is None:
             return Response(status_code=204)
-        return Response(outcome.text, media_type=JSON)
+        return Response(outcome.text, media_type=JSON, headers=headers)
 
 
 class _Resource:
@@ -168,26 +192,31 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
         per_request=settings.credentials_mode == "per-request",
     )
 
-    async def get_job(request: Request, credential: str | None) -> dict[str, Any]:
+    async def get_job(request: Request, credential: str | None) -> Answer:
         job_id = parse.job_id_from_path(request)
         parse.query(request)
-        return await operations.get_job(job_id, credential=credential)
+        job = await operations.get_job(job_id, credential=credential)
+        return Answer(job, {"ETag": etag(job_version(job))})
 
-    async def replace_job(request: Request, credential: str | None) -> dict[str, Any]:
+    async def edit(request: Request, credential: str | None, *, replace: bool) -> Answer:
         job_id = parse.job_id_from_path(request)
         params = parse.query(request, dry_run=parse.boolean)
-        body = await parse.json_body(request, (JSON,))
-        return await operations.edit_job(
-            job_id, body, dry_run=params.get("dry_run", False), replace=True, credential=credential
+        body = await parse.json_body(request, (JSON,) if replace else (MERGE_PATCH_JSON, JSON))
+        result = await operations.edit_job(
+            job_id,
+            body,
+            dry_run=params.get("dry_run", False),
+            replace=replace,
+            expected_version=parse.if_match(request),
+            credential=credential,
         )
+        return Answer(result, {"ETag": etag(result["version"])})
 
-    async def merge_job(request: Request, credential: str | None) -> dict[str, Any]:
-        job_id = parse.job_id_from_path(request)
-        params = parse.query(request, dry_run=parse.boolean)
-        body = await parse.json_body(request, (MERGE_PATCH_JSON, JSON))
-        return await operations.edit_job(
-            job_id, body, dry_run=params.get("dry_run", False), replace=False, credential=credential
-        )
+    async def replace_job(request: Request, credential: str | None) -> Answer:
+        return await edit(request, credential, replace=True)
+
+    async def merge_job(request: Request, credential: str | None) -> Answer:
+        return await edit(request, credential, replace=False)
 
     async def delete_job(request: Request, credential: str | None) -> None:
         job_id = parse.job_id_from_path(request)
@@ -198,7 +227,7 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
         if not result["deleted"]:
             raise JobNotFoundError(result["message"])
 
-    async def list_commits(request: Request, credential: str | None) -> dict[str, Any]:
+    async def list_commits(request: Request, credential: str | None) -> CommitList:
         job_id = parse.job_id_from_path(request)
         params = parse.query(request, start_id=parse.sha, git_commit_id=parse.sha, limit=parse.limit)
         return await operations.list_commits(job_id, credential=credential, **params)

@@ -123,3 +123,20 @@ async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
             f"The request body is not valid JSON ({reason}); send a JSON object."
         ) from None
     return body
+
+
+def if_match(request: Request) -> str | None:
+    """The version an `If-Match` names (a strong ETag, quoted), or None when absent or `*`.
+
+    A weak or unquoted validator is refused: it cannot say which version the caller saw.
+    """
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip()
+    if "," in value or not (len(value) >= 2 and value[0] == value[-1] == '"'):
+        raise InvalidInputError(
+            f'If-Match must be one strong ETag from a previous answer, such as "3f9a1c0b7d2e4a68", got '
+            f"{quote_input(raw)}."
+        )
+    return value[1:-1]

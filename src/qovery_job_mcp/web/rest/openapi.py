@@ -7,14 +7,16 @@ read-only mode (or with --tools/--exclude-tools) the refused methods are absent,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import TypeAdapter
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.operations import DEFAULT_COMMIT_LIMIT, GIT_SHA_RE, MAX_COMMIT_LIMIT
-from qovery_job_mcp.qovery.models import EDITABLE_FIELDS, CommitList, EditResult, Job, JobRequest, JobStatus
+from qovery_job_mcp.qovery.edit import published_job_request_schema
+from qovery_job_mcp.qovery.models import CommitList, DeleteResult, EditResult, Job, JobStatus
 from qovery_job_mcp.web.problems import PROBLEM_JSON, PROBLEM_TYPE_PREFIX
 
 JSON = "application/json"
@@ -43,17 +45,32 @@ MERGE_PATCH_SCHEMA: dict[str, Any] = {
     "unchanged, null = removed, objects merge, arrays replace.",
     "type": "object",
     "minProperties": 1,
-    "additionalProperties": False,
-    "properties": {name: {} for name in EDITABLE_FIELDS},
+    # Any JobRequest field, or a field the job already has: the server refuses other names per job.
+    "additionalProperties": True,
 }
 
 
 def _components() -> dict[str, Any]:
-    _, top = models_json_schema(
-        [(model, "validation") for model in (Job, JobStatus, CommitList, EditResult, JobRequest)],
-        ref_template="#/components/schemas/{model}",
+    schemas: dict[str, Any] = {}
+    results: tuple[tuple[str, Any], ...] = (
+        ("Job", Job),
+        ("JobStatus", JobStatus),
+        ("CommitList", CommitList),
+        ("EditResult", EditResult),
+        ("DeleteResult", DeleteResult),
     )
-    schemas: dict[str, Any] = dict(top.get("$defs", {}))
+    for name, shape in results:
+        schema = TypeAdapter(shape).json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[name] = schema
+    # JobRequest is Qovery's own published schema, the one every edit is checked against.
+    published = json.loads(
+        json.dumps(published_job_request_schema()).replace('"#/$defs/', '"#/components/schemas/')
+    )
+    schemas.update(published.pop("$defs"))
+    published.pop("$schema", None)
+    published.pop("$comment", None)
+    schemas["JobRequest"] = published
     schemas["Problem"] = PROBLEM_SCHEMA
     schemas["JobMergePatch"] = MERGE_PATCH_SCHEMA
     return {"schemas": schemas}
