@@ -53,7 +53,8 @@ async def test_unknown_job_type_is_read_but_not_edited(client: Client, qovery: L
     qovery.sim.jobs[NIGHTLY]["job_type"] = "BATCH"
     read = await client.call_tool("get-job-id", {"job_id": NIGHTLY})
     assert not read.is_error
-    assert read.structured_content is not None and read.structured_content["job_type"] == "BATCH"
+    assert read.structured_content is not None
+    assert read.structured_content["job_type"] == "BATCH"
     text = error_text(await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 600}}))
     assert "job_type is 'BATCH', which this server does not know" in text
     assert qovery.sim.requests_to("PUT") == []
