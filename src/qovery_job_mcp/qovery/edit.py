@@ -195,10 +195,8 @@ def _refuse_unknown_names(patch: Mapping[str, Any], schema: Any, current: Any, p
     """A name the published schema does not declare and the job does not have is a slip, not a field."""
     level = _resolve(schema)
     # Some published schemas require names they do not list under properties (the git repository's owner).
-    declared: Mapping[str, Any] = {
-        **dict.fromkeys(level.get("required") or (), {}),
-        **(level.get("properties") or {}),
-    }
+    required: Mapping[str, Any] = {key: {} for key in level.get("required") or ()}
+    declared: Mapping[str, Any] = {**required, **(level.get("properties") or {})}
     existing = current if isinstance(current, dict) else {}
     for name, value in patch.items():
         if not parts and name in RESPONSE_ONLY_FIELDS:
