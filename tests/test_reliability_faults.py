@@ -108,17 +108,22 @@ async def test_every_fault_gives_the_right_result_or_a_clear_error(
         qovery.sim.chaos = ChaosPolicy(rate=1.0, kinds=(kind,), routes=(route,), stall_seconds=10)
 
         result = await fast.call_tool(tool, arguments)
+        expected_error = error
+        if kind == faults.UNKNOWN_JOB_TYPE and route == "job":
+            expected_error = None  # the spec allows job types this server does not know: read, not refused
 
         assert len(qovery.sim.requests) == attempts, route
         assert qovery.sim.chaos.injected[kind] == attempts
-        if error is None:
+        if expected_error is None:
             assert not result.is_error
             expected = dict(correct.structured_content or {})
             if kind == faults.EXTRA_FIELDS and route != "commit":
                 expected[faults.EXTRA_FIELD] = {"note": "a field this server does not know yet"}
+            if kind == faults.UNKNOWN_JOB_TYPE:
+                expected["job_type"] = faults.UNKNOWN_JOB_TYPE_VALUE
             assert result.structured_content == expected
         else:
-            assert_clear_error(error_text(result), error)
+            assert_clear_error(error_text(result), expected_error)
         assert len(fake_time.sleeps) == attempts - 1
         assert sum(fake_time.sleeps) <= 20.0
 
@@ -221,7 +226,6 @@ async def test_a_retry_after_beyond_the_deadline_is_answered_at_once(
 MALFORMED_JOBS = {
     "html": ("<!doctype html><html><body>Maintenance</body></html>", "is not JSON"),
     "truncated": (json.dumps(demo_jobs()[NIGHTLY])[:300], "is not JSON"),
-    "unknown job_type": (json.dumps({**demo_jobs()[NIGHTLY], "job_type": "SERVERLESS"}), "job_type"),
     "missing fields": (
         json.dumps({k: v for k, v in demo_jobs()[NIGHTLY].items() if k not in ("name", "source")}),
         "name: Field required",
@@ -254,7 +258,21 @@ async def test_a_malformed_job_is_a_clear_error_and_an_edit_of_it_sends_no_put(
     assert qovery.sim.requests_to("PUT") == []
 
 
-@pytest.mark.parametrize("case", ["html", "unknown job_type", "missing fields"])
+async def test_a_job_of_an_unknown_type_is_read_but_an_edit_of_it_sends_no_put(
+    qovery: LiveQovery, fast: Client
+) -> None:
+    body = json.dumps({**demo_jobs()[NIGHTLY], "job_type": "SERVERLESS"})
+    qovery.sim.fail_next("job", Fault(200, body), Fault(200, body))
+    read = await fast.call_tool("get-job-id", {"job_id": NIGHTLY})
+    assert not read.is_error
+    edit = error_text(
+        await fast.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"description": "changed"}})
+    )
+    assert "job_type is 'SERVERLESS', which this server does not know" in edit
+    assert qovery.sim.requests_to("PUT") == []
+
+
+@pytest.mark.parametrize("case", ["html", "missing fields"])
 async def test_a_malformed_answer_to_a_put_is_an_error_never_a_partial_success(
     case: str, qovery: LiveQovery, fast: Client
 ) -> None:
@@ -272,7 +290,7 @@ async def test_a_malformed_answer_to_a_put_is_an_error_never_a_partial_success(
 async def test_a_reset_after_a_delete_landed_reads_as_already_deleted(
     qovery: LiveQovery, fast: Client
 ) -> None:
-    qovery.sim.chaos = ChaosPolicy(rate=1.0, kinds=(faults.RESET,), routes=("job",))
+    qovery.sim.chaos = ChaosPolicy(rate=1.0, kinds=(faults.RESET,), routes=("job",), methods=("DELETE",))
     first = await fast.call_tool("delete-job", {"job_id": CLEANUP})
     # Every answer was cut: after three attempts the call fails, and the job is gone all the same.
     assert "connection failed" in error_text(first)
@@ -281,6 +299,23 @@ async def test_a_reset_after_a_delete_landed_reads_as_already_deleted(
     again = await fast.call_tool("delete-job", {"job_id": CLEANUP})
     assert again.structured_content is not None
     assert again.structured_content["deleted"] is False
+
+
+async def test_a_lost_delete_answer_then_404_reports_the_job_deleted(
+    qovery: LiveQovery, fast: Client
+) -> None:
+    # The first DELETE is applied, then its answer is lost; the retry finds the job gone (404).
+    qovery.sim.chaos = ChaosPolicy(
+        rate=1.0, kinds=(faults.RESET,), routes=("job",), methods=("DELETE",), limit=1
+    )
+    result = await fast.call_tool("delete-job", {"job_id": CLEANUP})
+    assert not result.is_error, result.content
+    content = result.structured_content
+    assert content is not None
+    assert content["deleted"] is True
+    assert "answer to the first attempt was lost" in content["message"]
+    assert content["name"] == "preview-cleanup"
+    assert [r.method for r in qovery.sim.requests] == ["GET", "DELETE", "DELETE"]
 
 
 async def test_the_fault_sequence_is_reproducible_from_the_seed() -> None:

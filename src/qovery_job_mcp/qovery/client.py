@@ -290,7 +290,7 @@ class QoveryClient:
             )
         if failure.reason == "connection refused":
             return UpstreamUnavailableError(
-                f"The connection to Qovery at {self.base_url} was refused ({tries}); check QOVERY_API_URL "
+                f"The connection to Qovery at {self.base_url} was refused, after {tries}; check QOVERY_API_URL "
                 "and that the API is reachable from this server."
             )
         if failure.status is None and failure.reason.startswith("no answer"):

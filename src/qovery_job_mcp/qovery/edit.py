@@ -207,7 +207,7 @@ def _refuse_unknown_names(patch: Mapping[str, Any], schema: Any, current: Any, p
             where = pointer([*parts, name])
             raise InvalidInputError(
                 unknown_name_sentence(
-                    f"field {where!r} in body", name, [*declared, *existing], "Nothing was sent."
+                    f"field {quote_input(where)} in body", name, [*declared, *existing], "Nothing was sent."
                 )
             )
         if isinstance(value, dict) and name in declared:

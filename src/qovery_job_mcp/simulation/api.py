@@ -134,7 +134,7 @@ class SimulatedQovery:
             return Response(
                 fault.body, status_code=fault.status, headers=fault.headers, media_type=fault.content_type
             )
-        chaos = self.chaos.pick(route) if self.chaos is not None else None
+        chaos = self.chaos.pick(route, request.method) if self.chaos is not None else None
         if chaos in BEFORE_FAULTS and self.chaos is not None:
             return before_response(chaos, self.chaos)
         request.state.chaos_after = chaos

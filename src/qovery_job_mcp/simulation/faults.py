@@ -106,6 +106,8 @@ class ChaosPolicy:
     trickle_seconds: float = 0.2
     #: Stop after this many faults (None: never), e.g. 1 to fault only a route's first request.
     limit: int | None = None
+    #: Only requests with these methods get faults (None: any), e.g. ("DELETE",) to lose a delete's answer.
+    methods: tuple[str, ...] | None = None
     injected: Counter[str] = field(default_factory=Counter)
     _seen: Counter[str] = field(default_factory=Counter, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -120,8 +122,10 @@ class ChaosPolicy:
         if bad_routes:
             raise ChaosError(f"unknown route(s) {bad_routes}; known: {', '.join(ROUTES)}")
 
-    def pick(self, route: str) -> str | None:
+    def pick(self, route: str, method: str | None = None) -> str | None:
         """The fault for the next request of `route`, or None to answer normally."""
+        if self.methods is not None and method not in self.methods:
+            return None
         with self._lock:
             self._seen[route] += 1
             index = self._seen[route]
@@ -240,9 +244,14 @@ def reshape(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         if "job_type" in payload:
             payload["job_type"] = UNKNOWN_JOB_TYPE_VALUE
         else:
-            payload.pop(_required_key(payload), None)
+            payload = reshape(MISSING_FIELDS, payload)
     elif kind == MISSING_FIELDS:
-        payload.pop(_required_key(payload), None)
+        results = payload.get("results")
+        if isinstance(results, list) and results and isinstance(results[0], dict):
+            # `{}` is a valid (empty) commit list; a commit without its SHA is not.
+            payload["results"] = [{k: v for k, v in results[0].items() if k != "git_commit_id"}, *results[1:]]
+        else:
+            payload.pop(_required_key(payload), None)
     return payload
 
 
