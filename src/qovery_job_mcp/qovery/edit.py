@@ -230,7 +230,13 @@ def _check_published_schema(request: dict[str, Any], changed: list[tuple[str, ..
             error = best_match(error.context)
         if _related(tuple(error.absolute_path), changed):
             where = pointer(str(p) for p in error.absolute_path) or "the job"
-            problems.append(f"{where}: {error.message}")
+            if error.validator == "type":
+                # jsonschema's own message repeats the whole value; a caller's value is quoted, shortened.
+                problems.append(
+                    f"{where}: {quote_input(error.instance)} is not of type {error.validator_value!r}"
+                )
+            else:
+                problems.append(f"{where}: {quote_input(error.message)[1:-1]}")
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         raise InvalidInputError(

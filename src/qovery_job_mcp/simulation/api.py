@@ -94,12 +94,24 @@ class SimulatedQovery:
             self.statuses = demo_statuses()
             self.requests: list[RecordedRequest] = []
             self.faults: dict[str, deque[Fault]] = {}
+            self.holds: list[tuple[str, str, threading.Event]] = []
             self.chaos = None
 
     def fail_next(self, route: str, *faults: Fault) -> None:
         """Answer the next requests of `route` ("job", "commit" or "status") with these faults."""
         with self._lock:
             self.faults.setdefault(route, deque()).extend(faults)
+
+    def hold_next(self, route: str, method: str) -> threading.Event:
+        """Hold the answer to the next `method` request of `route` until the returned event is set.
+
+        Lets a test overlap two calls deterministically (the race test holds the first edit's read).
+        The hold gives up after 10 s, so a test that forgets to release cannot hang.
+        """
+        release = threading.Event()
+        with self._lock:
+            self.holds.append((route, method, release))
+        return release
 
     def requests_to(self, method: str | None = None) -> list[RecordedRequest]:
         return [r for r in self.requests if method is None or r.method == method]
@@ -128,6 +140,11 @@ class SimulatedQovery:
             )
             queue = self.faults.get(route)
             fault = queue.popleft() if queue and queue[0].method in (None, request.method) else None
+            hold = next((h for h in self.holds if h[0] == route and h[1] == request.method), None)
+            if hold is not None:
+                self.holds.remove(hold)
+        if hold is not None:
+            await anyio.to_thread.run_sync(hold[2].wait, 10.0)
         if fault is not None:
             if fault.delay:
                 await anyio.sleep(fault.delay)
