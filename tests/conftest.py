@@ -86,6 +86,7 @@ def make_qovery_client(settings: Settings, fake_time: FakeTime) -> QoveryClient:
         timeout=settings.timeout,
         max_attempts=settings.max_attempts,
         deadline=settings.deadline,
+        auth_scheme=settings.auth_scheme,
         sleep=fake_time.sleep,
         clock=fake_time.clock,
     )

@@ -14,7 +14,7 @@ import openapi_spec_validator
 import pytest
 
 from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.qovery.edit import job_to_request
+from qovery_job_mcp.qovery.edit import job_to_request, version_of
 from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import DEMO_API_KEY, demo_commits, demo_jobs, demo_statuses
 from qovery_job_mcp.simulation.faults import Fault
@@ -589,3 +589,18 @@ def test_command_serves_rest_in_demo_mode() -> None:
         stderr = server.stderr()
     assert "DEMO MODE" in stderr
     assert DEMO_API_KEY not in stderr
+
+
+def test_rest_etag_and_if_match(rest: httpx.Client, qovery: LiveQovery) -> None:
+    job = rest.get(f"/v1/job/{NIGHTLY}")
+    etag = job.headers["etag"]
+    assert etag == f'"{version_of(job_to_request(qovery.sim.jobs[NIGHTLY]))}"'
+    headers = {"Content-Type": "application/merge-patch+json", "If-Match": etag}
+    first = rest.patch(f"/v1/job/{NIGHTLY}", content=b'{"cpu": 650}', headers=headers)
+    assert first.status_code == 200, first.text
+    assert first.headers["etag"] == f'"{first.json()["version"]}"'
+    stale = rest.patch(f"/v1/job/{NIGHTLY}", content=b'{"cpu": 700}', headers=headers)
+    assert stale.status_code == 412
+    assert stale.headers["content-type"].startswith("application/problem+json")
+    assert "changed since version" in stale.json()["detail"]
+    assert len(qovery.sim.requests_to("PUT")) == 1

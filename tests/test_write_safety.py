@@ -9,9 +9,10 @@ import anyio
 import pytest
 from mcp import Client
 
+from qovery_job_mcp.config import ConfigError, load_settings
 from qovery_job_mcp.qovery.edit import job_to_request, version_of
 from qovery_job_mcp.simulation.data import CLEANUP_JOB_ID, MIGRATIONS_JOB_ID, NIGHTLY_JOB_ID
-from tests.conftest import LiveQovery
+from tests.conftest import API_KEY, FakeTime, LiveQovery, make_settings, mcp_client
 from tests.support.helpers import error_text
 
 pytestmark = pytest.mark.anyio
@@ -202,3 +203,20 @@ async def test_delete_names_the_job_and_keeps_its_settings(client: Client, qover
     assert result["deleted"] is True
     assert result["name"] == "preview-cleanup"
     assert result["settings"] == settings
+
+
+def test_auth_scheme_is_token_or_bearer_and_nothing_else() -> None:
+    env = {"QOVERY_API_KEY": "qov_x"}
+    assert load_settings([], env={**env, "QOVERY_AUTH_SCHEME": "Bearer"}).auth_scheme == "Bearer"
+    assert load_settings([], env=env).auth_scheme is None
+    with pytest.raises(ConfigError, match="QOVERY_AUTH_SCHEME must be Token"):
+        load_settings([], env={**env, "QOVERY_AUTH_SCHEME": "Basic"})
+
+
+async def test_auth_scheme_overrides_the_scheme_of_the_server_key(
+    qovery: LiveQovery, fake_time: FakeTime
+) -> None:
+    settings = make_settings(qovery.url, auth_scheme="Bearer")
+    async with mcp_client(settings, fake_time) as client:
+        await client.call_tool("get-job-id", {"job_id": NIGHTLY_JOB_ID})
+    assert qovery.sim.requests[-1].authorization == f"Bearer {API_KEY}"

@@ -44,6 +44,8 @@ class Settings:
     timeout: float = 30.0
     connect_timeout: float = 5.0
     max_attempts: int = 3
+    #: `Token` or `Bearer` for the server-held key (QOVERY_AUTH_SCHEME); None: chosen by the key's shape.
+    auth_scheme: str | None = None
     # Whole-call budget, retries and waits included: shorter than the 60 s most MCP clients allow.
     deadline: float = 45.0
     transport: str = "stdio"
@@ -257,6 +259,12 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"Unknown log level {args.log_level!r}: use one of {', '.join(LOG_LEVELS)}.")
 
+    scheme_raw = env.get("QOVERY_AUTH_SCHEME")
+    if scheme_raw is not None and scheme_raw not in ("Token", "Bearer"):
+        raise ConfigError(
+            f"QOVERY_AUTH_SCHEME must be Token (API tokens) or Bearer (JWTs), got {scheme_raw!r}; "
+            "unset it to choose by the key's shape."
+        )
     attempts_raw = env.get("QOVERY_MAX_ATTEMPTS", "3").strip() or "3"
     if not attempts_raw.isdigit() or not 1 <= int(attempts_raw) <= 10:
         raise ConfigError(f"QOVERY_MAX_ATTEMPTS must be a whole number from 1 to 10, got {attempts_raw!r}.")
@@ -297,6 +305,7 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
         api_url=(env.get("QOVERY_API_URL") or DEFAULT_API_URL).rstrip("/"),
         timeout=timeout,
         max_attempts=int(attempts_raw),
+        auth_scheme=scheme_raw,
         deadline=max(deadline, timeout),
         transport=transport,
         host=str(args.host),

@@ -408,5 +408,5 @@ def client_from_settings(
         max_attempts=settings.max_attempts,
         deadline=settings.deadline,
         transport=transport,
-        auth_scheme=getattr(settings, "auth_scheme", None),
+        auth_scheme=settings.auth_scheme,
     )

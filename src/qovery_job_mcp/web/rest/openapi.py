@@ -139,6 +139,29 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
     return {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
 
 
+def _with_etag(response: dict[str, Any]) -> dict[str, Any]:
+    header = {
+        "description": "The job's version, quoted: send it back as If-Match.",
+        "schema": {"type": "string"},
+    }
+    return {**response, "headers": {"ETag": header}}
+
+
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag of the version you saw: if the job changed since, nothing is sent and the answer is 412.",
+    "schema": {"type": "string"},
+}
+_PRECONDITION_FAILED = {
+    "412": {
+        "description": "The job changed since the If-Match version; nothing was sent (problem+json).",
+        "content": {PROBLEM_JSON: {"schema": _ref("Problem")}},
+    }
+}
+
+
 #: operationId -> (path, method, operation object); operationIds are the MCP tool names.
 OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "get-job-id": (
@@ -147,7 +170,7 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
         {
             "summary": "Get a job",
             "description": "The job exactly as Qovery returns it (the get-job-id tool's result).",
-            "responses": {"200": _ok("The job.", "Job"), **_UPSTREAM_ERRORS},
+            "responses": {"200": _with_etag(_ok("The job.", "Job")), **_UPSTREAM_ERRORS},
         },
     ),
     "edit-job": (
@@ -157,9 +180,14 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "summary": "Replace a job's settings",
             "description": "The body is the complete JobRequest (a full replace). It is validated before "
             "anything is sent; the answer is the edit-job tool's result.",
-            "parameters": [_DRY_RUN],
+            "parameters": [_DRY_RUN, _IF_MATCH],
             "requestBody": {"required": True, "content": {JSON: {"schema": _ref("JobRequest")}}},
-            "responses": {"200": _ok("The edit result.", "EditResult"), **_UPSTREAM_ERRORS, **_BODY_ERRORS},
+            "responses": {
+                "200": _with_etag(_ok("The edit result.", "EditResult")),
+                **_UPSTREAM_ERRORS,
+                **_BODY_ERRORS,
+                **_PRECONDITION_FAILED,
+            },
         },
     ),
     "edit-job-merge": (
@@ -169,12 +197,17 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "summary": "Change some of a job's settings",
             "description": "A JSON Merge Patch over the current settings, as the edit-job tool takes it. "
             "An empty patch is refused.",
-            "parameters": [_DRY_RUN],
+            "parameters": [_DRY_RUN, _IF_MATCH],
             "requestBody": {
                 "required": True,
                 "content": {MERGE_PATCH_JSON: {"schema": _ref("JobMergePatch")}},
             },
-            "responses": {"200": _ok("The edit result.", "EditResult"), **_UPSTREAM_ERRORS, **_BODY_ERRORS},
+            "responses": {
+                "200": _with_etag(_ok("The edit result.", "EditResult")),
+                **_UPSTREAM_ERRORS,
+                **_BODY_ERRORS,
+                **_PRECONDITION_FAILED,
+            },
         },
     ),
     "delete-job": (
