@@ -220,3 +220,12 @@ async def test_auth_scheme_overrides_the_scheme_of_the_server_key(
     async with mcp_client(settings, fake_time) as client:
         await client.call_tool("get-job-id", {"job_id": NIGHTLY_JOB_ID})
     assert qovery.sim.requests[-1].authorization == f"Bearer {API_KEY}"
+
+
+async def test_a_cron_dry_run_previews_the_next_runs(client: Client, qovery: LiveQovery) -> None:
+    body = {"schedule": {"cronjob": {"scheduled_at": "0 4 * * *", "timezone": "Europe/Paris"}}}
+    dry = structured(
+        await client.call_tool("edit-job", {"job_id": NIGHTLY_JOB_ID, "body": body, "dry_run": True})
+    )
+    assert len(dry["next_runs"]) == 5
+    assert all("T04:00:00+0" in run for run in dry["next_runs"])
