@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import httpx
 
 from qovery_job_mcp.config import ConfigError, Settings
-from qovery_job_mcp.qovery.client import QoveryClient
+from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
 from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import DEMO_API_KEY, DEMO_JOBS
 from qovery_job_mcp.simulation.faults import ChaosError, ChaosPolicy, chaos_from_env
@@ -33,15 +33,7 @@ def demo_transport(env: Mapping[str, str] | None = None) -> httpx.AsyncBaseTrans
 
 def demo_client(settings: Settings) -> QoveryClient:
     """A client of the in-process simulation, with the simulation's own key: never a real one."""
-    return QoveryClient(
-        settings.api_url,
-        credential=DEMO_API_KEY,
-        timeout=settings.timeout,
-        connect_timeout=settings.connect_timeout,
-        max_attempts=settings.max_attempts,
-        deadline=settings.deadline,
-        transport=demo_transport(),
-    )
+    return client_from_settings(settings, transport=demo_transport(), credential=DEMO_API_KEY)
 
 
 def demo_instructions(instructions: str) -> str:

@@ -397,12 +397,12 @@ def not_found_error(job_id: str) -> JobNotFoundError:
 
 
 def client_from_settings(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None, credential: str | None = None
 ) -> QoveryClient:
-    """The client a server process uses for these settings (the demo passes its own transport)."""
+    """The client a server process uses for these settings (the demo passes its transport and key)."""
     return QoveryClient(
         settings.api_url,
-        credential=settings.api_key,
+        credential=credential or settings.api_key,
         timeout=settings.timeout,
         connect_timeout=settings.connect_timeout,
         max_attempts=settings.max_attempts,
