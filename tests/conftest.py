@@ -95,7 +95,7 @@ def make_qovery_client(settings: Settings, fake_time: FakeTime) -> QoveryClient:
 @asynccontextmanager
 async def mcp_client(settings: Settings, fake_time: FakeTime, mode: str = "auto") -> AsyncIterator[Client]:
     server = build_server(settings, client=make_qovery_client(settings, fake_time))
-    async with Client(server, mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(server, mode=mode) as client:
         yield client
 
 
@@ -110,7 +110,7 @@ async def client(
 
 def subprocess_env(**extra: str) -> dict[str, str]:
     """A clean environment for spawning the server: no inherited Qovery variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QOVERY_", "COVERAGE"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QOVERY_")}
     env.update(extra)
     return env
 

@@ -27,7 +27,7 @@ def test_healthz(http_server: str) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_tools_over_http(http_server: str, qovery: LiveQovery, mode: str) -> None:
-    async with Client(f"{http_server}/mcp", mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(f"{http_server}/mcp", mode=mode) as client:
         names = sorted(t.name for t in (await client.list_tools()).tools)
         assert names == sorted(
             ["get-job-id", "edit-job", "delete-job", "list-last-job-commits", "get-job-status"]

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from qovery_job_mcp import __version__
 from tests.conftest import API_KEY, NIGHTLY, LiveQovery
 from tests.support.helpers import INITIALIZE
 from tests.support.http_server import RunningServer, http_client, http_server, live_qovery
@@ -80,7 +81,7 @@ def test_healthz_is_open_and_describes_the_server(guarded: RunningServer) -> Non
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "version": "0.1.0",
+        "version": __version__,
         "transport": "http",
         "read_only": False,
         "credentials": "server",

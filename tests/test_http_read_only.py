@@ -42,7 +42,7 @@ async def stdio_client(sim: LiveQovery, *args: str, **env: str) -> AsyncIterator
         args=["-m", "qovery_job_mcp", *args],
         env=subprocess_env(QOVERY_API_KEY=API_KEY, QOVERY_API_URL=sim.url, **env),
     )
-    async with Client(params) as client:  # type: ignore[arg-type]
+    async with Client(params) as client:
         yield client
 
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
-import tomllib
+import pytest
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.operations import OPERATION_NAMES as TOOL_NAMES
 from tests.conftest import ROOT, make_settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    tomllib = pytest.importorskip("tomli")
 
 SERVER_JSON = json.loads((ROOT / "server.json").read_text())
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -19,8 +25,10 @@ NAME_RE = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
 
 
 def test_versions_agree() -> None:
-    version = PYPROJECT["project"]["version"]
-    assert __version__ == version
+    # One place: pyproject takes it from the package (hatch's dynamic version), server.json must agree.
+    assert PYPROJECT["project"]["dynamic"] == ["version"]
+    assert "version" not in PYPROJECT["project"]
+    version = __version__
     assert SERVER_JSON["version"] == version
     assert all(package["version"] == version for package in SERVER_JSON["packages"])
     server = build_server(make_settings("http://127.0.0.1:1"))

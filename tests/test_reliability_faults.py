@@ -223,7 +223,7 @@ async def test_a_retry_after_beyond_the_deadline_is_answered_at_once(
     assert len(qovery.sim.requests) == 1
 
 
-MALFORMED_JOBS = {
+MALFORMED_JOBS: dict[str, tuple[str | bytes, str]] = {
     "html": ("<!doctype html><html><body>Maintenance</body></html>", "is not JSON"),
     "truncated": (json.dumps(demo_jobs()[NIGHTLY])[:300], "is not JSON"),
     "missing fields": (
@@ -345,7 +345,7 @@ async def test_the_flaky_network_demo_behaves_the_same_in_process(kind: str, fak
         clock=fake_time.clock,
     )
     attempts, error = EXPECTED[kind]
-    async with Client(build_server(settings, client=client)) as mcp:  # type: ignore[arg-type]
+    async with Client(build_server(settings, client=client)) as mcp:
         result = await mcp.call_tool("get-job-status", {"job_id": NIGHTLY})
     assert len(sim.requests) == attempts
     if error is None:

@@ -152,7 +152,7 @@ async def run_clients(base: str, calls: int, expected: dict[int, Any], tally: Ta
 
     async def one_client(number: int) -> None:
         mode = "legacy" if number % 2 else "auto"
-        async with Client(f"{base}/mcp", mode=mode) as client:  # type: ignore[arg-type]
+        async with Client(f"{base}/mcp", mode=mode) as client:
             for _ in range(per_client):
                 index = next(counter, None)
                 if index is None:
@@ -189,7 +189,7 @@ async def test_many_clients_through_a_flaky_qovery_lose_nothing_and_leak_nothing
 ) -> None:
     # The expected answers, read once through the same server while Qovery is healthy.
     expected: dict[int, Any] = {}
-    async with Client(f"{server.base}/mcp") as client:  # type: ignore[arg-type]
+    async with Client(f"{server.base}/mcp") as client:
         for which, (tool, arguments) in enumerate(MIX):
             result = await client.call_tool(tool, arguments)
             expected[which] = "invalid" if result.is_error else dict(result.structured_content or {})
@@ -226,6 +226,7 @@ async def test_many_clients_through_a_flaky_qovery_lose_nothing_and_leak_nothing
         poller.join(timeout=10)
     wall = time.monotonic() - started
     shared.sim.chaos, chaos = None, shared.sim.chaos
+    assert chaos is not None
 
     # Back to baseline: idle upstream connections and finished sessions are released.
     def settled() -> bool:

@@ -61,7 +61,7 @@ async def our_client(shared: LiveQovery, per_request: bool) -> AsyncIterator[Cli
     )
     secrets.clear()
     secrets.extend([API_KEY, JWT] if per_request else [API_KEY])
-    async with Client(server) as c:  # type: ignore[arg-type]
+    async with Client(server) as c:
         yield c
 
 

@@ -11,7 +11,8 @@ from mcp import Client, StdioServerParameters
 from qovery_job_mcp.mcp_server.stdio import MAX_MESSAGE_BYTES
 from qovery_job_mcp.simulation.faults import STALL, ChaosPolicy
 from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
-from tests.support.reliability import INITIALIZE, stdio_server, wait_until
+from tests.support.helpers import INITIALIZE
+from tests.support.reliability import stdio_server, wait_until
 
 pytestmark = pytest.mark.slow
 MiB = 1024 * 1024
@@ -125,7 +126,7 @@ async def test_the_sdk_client_works_through_our_stdio_transport(mode: str, qover
         cwd=str(ROOT),
     )
     with anyio.fail_after(60):
-        async with Client(params, mode=mode) as client:  # type: ignore[arg-type]
+        async with Client(params, mode=mode) as client:
             tools = await client.list_tools()
             assert len(tools.tools) == 5
             status = await client.call_tool("get-job-status", {"job_id": NIGHTLY})

@@ -13,6 +13,7 @@ import httpx
 import openapi_spec_validator
 import pytest
 
+from qovery_job_mcp import __version__
 from qovery_job_mcp.operations import JobOperations
 from qovery_job_mcp.qovery.edit import job_to_request, version_of
 from qovery_job_mcp.simulation.api import SimulatedQovery
@@ -182,7 +183,7 @@ def test_head_answers_like_get_without_a_body(rest: httpx.Client) -> None:
 def test_healthz_and_openapi(rest: httpx.Client) -> None:
     assert rest.get("/healthz").json() == {
         "status": "ok",
-        "version": "0.1.0",
+        "version": __version__,
         "transport": "rest",
         "read_only": False,
         "credentials": "server",

@@ -77,13 +77,15 @@ BOUNDED = settings(
 
 @schema.parametrize()
 @BOUNDED
-def test_rest_surface_honours_its_openapi_document(case: schemathesis.Case, rest_url: str) -> None:
+def test_rest_surface_honours_its_openapi_document(case: schemathesis.Case[Any], rest_url: str) -> None:
     case.call_and_validate(base_url=rest_url, excluded_checks=[positive_data_acceptance], timeout=10)
 
 
 @read_only_schema.parametrize()
 @BOUNDED
-def test_read_only_surface_honours_its_openapi_document(case: schemathesis.Case, read_only_url: str) -> None:
+def test_read_only_surface_honours_its_openapi_document(
+    case: schemathesis.Case[Any], read_only_url: str
+) -> None:
     """Its document has no write operation: the coverage phase sends PUT/PATCH/DELETE and expects 405 + Allow."""
     case.call_and_validate(base_url=read_only_url, excluded_checks=[positive_data_acceptance], timeout=10)
 

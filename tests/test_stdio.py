@@ -36,7 +36,7 @@ def stdio_params(url: str, *args: str, **env: str) -> StdioServerParameters:
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_exactly_five_tools_with_hints(qovery: LiveQovery, mode: str) -> None:
-    async with Client(stdio_params(qovery.url), mode=mode) as client:  # type: ignore[arg-type]
+    async with Client(stdio_params(qovery.url), mode=mode) as client:
         tools = (await client.list_tools()).tools
         hints = {
             t.name: (

@@ -118,6 +118,6 @@ async def http_client(
         kwargs["transport"] = transport
     async with (
         httpx2.AsyncClient(**kwargs) as http,
-        Client(streamable_http_client(url, http_client=http), mode=mode) as client,  # type: ignore[arg-type]
+        Client(streamable_http_client(url, http_client=http), mode=mode) as client,
     ):
         yield client
