@@ -66,10 +66,14 @@ def test_flags_win_over_environment() -> None:
 @pytest.mark.parametrize(
     ("argv", "env", "message"),
     [
-        (["--transport", "grpc"], {}, "Unknown transport 'grpc'"),
+        (
+            ["--transport", "grpc"],
+            {},
+            "--transport must be one of stdio, http, streamable-http, rest, got 'grpc'",
+        ),
         (["--port", "http"], {}, "must be a whole number"),
-        (["--port", "70000"], {}, "between 1 and 65535"),
-        (["--log-level", "loud"], {}, "Unknown log level"),
+        (["--port", "70000"], {}, "from 1 to 65535"),
+        (["--log-level", "loud"], {}, "--log-level must be one of debug"),
         ([], {"QOVERY_TIMEOUT": "soon"}, "QOVERY_TIMEOUT must be a number"),
         ([], {"QOVERY_MAX_ATTEMPTS": "0"}, "QOVERY_MAX_ATTEMPTS must be a whole number from 1 to 10"),
     ],

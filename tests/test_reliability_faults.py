@@ -18,7 +18,7 @@ import httpx
 import pytest
 from mcp import Client
 
-from qovery_job_mcp.config import ConfigError, Settings
+from qovery_job_mcp.config import ConfigError, Settings, load_settings
 from qovery_job_mcp.demo import demo_chaos
 from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.qovery.client import QoveryClient
@@ -355,14 +355,16 @@ async def test_the_flaky_network_demo_behaves_the_same_in_process(kind: str, fak
 
 
 def test_the_demo_reads_its_fault_settings_from_the_environment() -> None:
-    policy = demo_chaos({"QOVERY_MCP_DEMO_FAULTS": "0.25", "QOVERY_MCP_DEMO_SEED": "42"})
+    policy = demo_chaos(
+        load_settings(["--demo"], {"QOVERY_MCP_DEMO_FAULTS": "0.25", "QOVERY_MCP_DEMO_SEED": "42"})
+    )
     assert policy is not None
     assert (policy.rate, policy.seed, set(policy.kinds)) == (0.25, 42, set(faults.ALL_FAULTS))
-    assert demo_chaos({}) is None
+    assert demo_chaos(load_settings(["--demo"], {})) is None
     for bad in (
         {"QOVERY_MCP_DEMO_FAULTS": "lots"},
         {"QOVERY_MCP_DEMO_FAULTS": "1.5"},
         {"QOVERY_MCP_DEMO_FAULTS": "0.1", "QOVERY_MCP_DEMO_SEED": "x"},
     ):
         with pytest.raises(ConfigError, match="QOVERY_MCP_DEMO_"):
-            demo_chaos(bad)
+            load_settings(["--demo"], bad)

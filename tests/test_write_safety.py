@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import anyio
@@ -209,7 +210,12 @@ def test_auth_scheme_is_token_or_bearer_and_nothing_else() -> None:
     env = {"QOVERY_API_KEY": "qov_x"}
     assert load_settings([], env={**env, "QOVERY_AUTH_SCHEME": "Bearer"}).auth_scheme == "Bearer"
     assert load_settings([], env=env).auth_scheme is None
-    with pytest.raises(ConfigError, match="QOVERY_AUTH_SCHEME must be Token"):
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            "QOVERY_AUTH_SCHEME must be one of Token, Bearer, got 'Basic'. Token is for API tokens"
+        ),
+    ):
         load_settings([], env={**env, "QOVERY_AUTH_SCHEME": "Basic"})
 
 

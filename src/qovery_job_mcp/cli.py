@@ -67,16 +67,17 @@ def startup_objects() -> Iterator[None]:
             gc.enable()
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, **uvicorn_choices: Any) -> None:
+    """Serve on the chosen transport; `uvicorn_choices` (HTTP only) are drain.serve's `loop` and `http`."""
     if settings.demo:
         from qovery_job_mcp.demo import demo_banner
 
-        print(demo_banner(), file=sys.stderr)
+        print(demo_banner(settings), file=sys.stderr)
     if settings.transport == "rest":
         from qovery_job_mcp.operations import JobOperations
         from qovery_job_mcp.web.rest.app import serve_rest
 
-        serve_rest(settings, JobOperations(build_client(settings)))
+        serve_rest(settings, JobOperations(build_client(settings)), **uvicorn_choices)
         return
     with startup_objects():
         server = _build(settings)
@@ -87,7 +88,7 @@ def serve(settings: Settings) -> None:
         return
     from qovery_job_mcp.web.hosting import serve_http
 
-    serve_http(server, settings)
+    serve_http(server, settings, **uvicorn_choices)
 
 
 def build_client(settings: Settings) -> QoveryClient:

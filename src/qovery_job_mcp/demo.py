@@ -7,33 +7,26 @@ reproducibly from `QOVERY_MCP_DEMO_SEED`: a flaky-network demo.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 import httpx
 
-from qovery_job_mcp.config import ConfigError, Settings
+from qovery_job_mcp.config import Settings
 from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
 from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import DEMO_API_KEY, DEMO_JOBS
-from qovery_job_mcp.simulation.faults import ChaosError, ChaosPolicy, chaos_from_env
+from qovery_job_mcp.simulation.faults import ALL_FAULTS, ChaosPolicy
 
 
-def demo_chaos(env: Mapping[str, str] | None = None) -> ChaosPolicy | None:
-    env = os.environ if env is None else env
-    try:
-        return chaos_from_env(env.get("QOVERY_MCP_DEMO_FAULTS"), env.get("QOVERY_MCP_DEMO_SEED"))
-    except ChaosError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-def demo_transport(env: Mapping[str, str] | None = None) -> httpx.AsyncBaseTransport:
-    return httpx.ASGITransport(app=SimulatedQovery(chaos=demo_chaos(env)).app)
+def demo_chaos(settings: Settings) -> ChaosPolicy | None:
+    """The flaky-network demo's policy, from the already validated settings (None: no faults)."""
+    if not settings.demo_faults:
+        return None
+    return ChaosPolicy(rate=settings.demo_faults, seed=settings.demo_seed, kinds=ALL_FAULTS)
 
 
 def demo_client(settings: Settings) -> QoveryClient:
     """A client of the in-process simulation, with the simulation's own key: never a real one."""
-    return client_from_settings(settings, transport=demo_transport(), credential=DEMO_API_KEY)
+    transport = httpx.ASGITransport(app=SimulatedQovery(chaos=demo_chaos(settings)).app)
+    return client_from_settings(settings, transport=transport, credential=DEMO_API_KEY)
 
 
 def demo_instructions(instructions: str) -> str:
@@ -44,6 +37,11 @@ def demo_instructions(instructions: str) -> str:
     )
 
 
-def demo_banner() -> str:
+def demo_banner(settings: Settings) -> str:
+    """Printed once the settings are valid, so a refused start stays one line."""
     jobs = ", ".join(f"{name} ({job_id})" for job_id, name, _ in DEMO_JOBS)
-    return f"qovery-job-mcp: DEMO MODE, backed by a simulated Qovery API in memory (not Qovery). Demo jobs: {jobs}"
+    ignored = " QOVERY_API_KEY from the environment is ignored." if settings.demo_ignored_api_key else ""
+    return (
+        "qovery-job-mcp: DEMO MODE, backed by a simulated Qovery API in memory (not Qovery)."
+        f"{ignored} Demo jobs: {jobs}"
+    )

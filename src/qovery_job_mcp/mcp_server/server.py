@@ -94,7 +94,7 @@ def build_server(
         instructions=instructions,
         website_url="https://github.com/qovery-job-mcp/qovery-job-mcp",
         lifespan=lifespan,
-        log_level=settings.log_level,  # type: ignore[arg-type]
+        log_level=settings.log_level,
     )
     names = select_operations(
         read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools

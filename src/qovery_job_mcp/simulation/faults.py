@@ -147,25 +147,6 @@ class ChaosPolicy:
             return sum(self.injected.values())
 
 
-def chaos_from_env(rate: str | None, seed: str | None) -> ChaosPolicy | None:
-    """The demo's policy from QOVERY_MCP_DEMO_FAULTS (a fraction) and QOVERY_MCP_DEMO_SEED (an integer)."""
-    if rate is None or not rate.strip():
-        return None
-    try:
-        value = float(rate)
-    except ValueError:
-        raise ChaosError(f"QOVERY_MCP_DEMO_FAULTS must be a fraction such as 0.1, got {rate!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise ChaosError(f"QOVERY_MCP_DEMO_FAULTS must be between 0 and 1, got {rate!r}")
-    seed_value = 0
-    if seed is not None and seed.strip():
-        try:
-            seed_value = int(seed)
-        except ValueError:
-            raise ChaosError(f"QOVERY_MCP_DEMO_SEED must be a whole number, got {seed!r}") from None
-    return ChaosPolicy(rate=value, seed=seed_value, kinds=ALL_FAULTS)
-
-
 # ---------------------------------------------------------------------------------------------
 # The answers
 # ---------------------------------------------------------------------------------------------

@@ -24,10 +24,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_bytes
+from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_bytes, title_for
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp, Receive, Scope, Send
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from qovery_job_mcp.config import Settings
 
@@ -135,7 +135,7 @@ class AccessMiddleware:
             logger.info("Refused %s %s: HTTP %d", scope["method"], scope["path"], status)
             await send_problem(send, status, body["kind"], body["title"], body["detail"], extra)
             return
-        await self.app(scope, receive, send)
+        await self.app(scope, receive, problems_for_plain_errors(send))
 
     def _check(self, headers: Mapping[str, str]) -> tuple[int, dict[str, Any], dict[str, str]] | None:
         policy = self.policy
@@ -193,6 +193,55 @@ class AccessMiddleware:
                 {"WWW-Authenticate": 'Token realm="Qovery", Bearer realm="Qovery"'},
             )
         return None
+
+
+#: Kinds for the plain-text refusals the SDK's app makes itself (a wrong Content-Type, an unknown
+#: session, a body over its limit), and what the caller can do about them.
+_PLAIN_ERRORS: Mapping[int, tuple[str, str]] = {
+    400: ("bad-request", "Send JSON-RPC as a POST with Content-Type: application/json."),
+    404: ("not-found", "Start a new session with an initialize request."),
+    405: ("method-not-allowed", "Use POST for JSON-RPC (GET opens an event stream where sessions exist)."),
+    406: ("not-acceptable", "Send Accept: application/json, text/event-stream."),
+    413: ("payload-too-large", "Send a smaller request."),
+    415: ("unsupported-media-type", "Send Content-Type: application/json."),
+}
+_KEPT_HEADERS = (b"allow", b"retry-after", b"mcp-session-id")
+
+
+def problems_for_plain_errors(send: Send) -> Send:
+    """Turn a non-JSON error answer from the app behind us into a problem document, like every refusal here.
+
+    JSON answers (JSON-RPC errors, our own problems) and every success pass through untouched;
+    only a plain-text error is held, then re-sent as problem+json with its text as the detail.
+    """
+    held: list[Message] = []
+    parts: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] >= 400:
+            content_type = next(
+                (v for k, v in message.get("headers", ()) if k.lower() == b"content-type"), b""
+            )
+            if b"json" not in content_type:
+                held.append(message)
+                return
+        elif held and message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            status = int(held[0]["status"])
+            kind, hint = _PLAIN_ERRORS.get(status, ("http-error", "See the status."))
+            text = b"".join(parts).decode("utf-8", "replace").strip().rstrip(".") or title_for(kind, status)
+            kept = {
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in held[0].get("headers", ())
+                if k.lower() in _KEPT_HEADERS
+            }
+            await send_problem(send, status, kind, title_for(kind, status), f"{text}. {hint}", kept)
+            return
+        await send(message)
+
+    return wrapped
 
 
 def _headers(scope: Scope) -> dict[str, str]:

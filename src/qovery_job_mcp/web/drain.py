@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
+import sys
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import uvicorn
 
@@ -29,6 +31,11 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from qovery_job_mcp.config import Settings
+
+LoopName = Literal["auto", "asyncio", "uvloop"]
+HttpName = Literal["auto", "h11", "httptools"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +86,18 @@ class DrainMiddleware:
 class DrainingServer(uvicorn.Server):
     """uvicorn.Server whose first SIGTERM/SIGINT drains instead of stopping, and which exits 0."""
 
-    def __init__(self, config: uvicorn.Config, drain: Drain, grace: float) -> None:
+    def __init__(self, config: uvicorn.Config, drain: Drain, grace: float, ready: str | None = None) -> None:
         super().__init__(config)
         self.drain = drain
         self.grace = grace
+        self.ready = ready
         self._drain_deadline = 0.0
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.ready:
+            # stderr, like every other line of ours: the listening socket is bound, calls can come.
+            print(self.ready, file=sys.stderr, flush=True)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.drain.draining:
@@ -110,16 +124,39 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
-def serve_gracefully(app: ASGIApp, *, host: str, port: int, log_level: str, grace: float = 10.0) -> None:
-    """Serve an ASGI app with uvicorn and the drain above; returns after a clean shutdown."""
+def listening_line(host: str, port: int, path: str) -> str:
+    """The one line an HTTP surface prints once its socket is bound, with the real host and port."""
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"qovery-job-mcp: listening on http://{shown}:{port}{path}"
+
+
+def serve(
+    app: ASGIApp,
+    settings: Settings,
+    *,
+    path: str,
+    loop: LoopName = "auto",
+    http: HttpName = "auto",
+) -> None:
+    """Serve an ASGI app with uvicorn and the drain above; returns after a clean shutdown.
+
+    Both HTTP surfaces (MCP on /mcp, REST on /v1) start here, so they drain, log and announce
+    themselves the same way. `loop` and `http` choose uvicorn's event loop and HTTP parser:
+    "auto" takes uvloop and httptools when installed (the product's choice, README Performance);
+    the benchmarks pass "asyncio" and "h11" to measure that choice.
+    """
     drain = Drain()
     config = uvicorn.Config(
         DrainMiddleware(app, drain),
-        host=host,
-        port=port,
-        log_level=log_level.lower(),
-        access_log=log_level == "DEBUG",
+        host=settings.host,
+        port=settings.effective_port,
+        loop=loop,
+        http=http,
+        log_level=settings.log_level.lower(),
+        access_log=settings.log_level == "DEBUG",
         timeout_graceful_shutdown=int(CLOSE_TIMEOUT),
         server_header=False,
     )
-    DrainingServer(config, drain, grace).run()
+    DrainingServer(
+        config, drain, settings.shutdown_grace, ready=listening_line(config.host, config.port, path)
+    ).run()

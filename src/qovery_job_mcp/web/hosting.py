@@ -1,8 +1,10 @@
 """Streamable HTTP hosting: the MCP endpoint on /mcp behind the access checks, /healthz, graceful exit.
 
-Layers, outermost first: drain (503 while shutting down) > access (Host/Origin, caller auth) >
-the SDK's Starlette app (its own Host/Origin check with the same lists, the 4 MiB body limit,
-sessions or stateless handling). `/healthz` stays outside the access checks: probes carry no
+Layers, outermost first: drain (503 while shutting down) > access (Host/Origin compared
+case-insensitively, caller auth, and problem documents for the SDK's own plain-text refusals) >
+the SDK's Starlette app (the 4 MiB body limit, sessions or stateless handling). The SDK's own
+Host/Origin check is off: ours runs first on every /mcp request, and the SDK's compares case-
+sensitively and answers in plain text, so `Host: LOCALHOST` would be refused there. `/healthz` stays outside the access checks: probes carry no
 credentials and it makes no Qovery call.
 """
 
@@ -43,24 +45,16 @@ def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         streamable_http_path=MCP_PATH,
         json_response=settings.json_response,
         stateless_http=settings.stateless,
-        # Always armed, whatever the bind address: the SDK only arms it by itself on loopback.
-        transport_security=TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=list(settings.allowed_hosts),
-            allowed_origins=list(settings.allowed_origins),
-        ),
+        # Off on purpose: AccessMiddleware checks Host and Origin first (see the module docstring).
+        # Passed explicitly, since the SDK would arm its own check by itself on a loopback host.
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         host=settings.host,
     )
     return AccessMiddleware(app, AccessPolicy.for_settings(settings, (MCP_PATH,)))
 
 
-def serve_http(server: MCPServer[Any], settings: Settings) -> None:
-    from qovery_job_mcp.web.drain import serve_gracefully
+def serve_http(server: MCPServer[Any], settings: Settings, **uvicorn_choices: Any) -> None:
+    """Serve MCP on /mcp until SIGTERM; `uvicorn_choices` are drain.serve's `loop` and `http`."""
+    from qovery_job_mcp.web.drain import serve
 
-    serve_gracefully(
-        build_http_app(server, settings),
-        host=settings.host,
-        port=settings.effective_port,
-        log_level=settings.log_level,
-        grace=settings.shutdown_grace,
-    )
+    serve(build_http_app(server, settings), settings, path=MCP_PATH, **uvicorn_choices)

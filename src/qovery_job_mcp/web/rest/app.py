@@ -296,14 +296,8 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
     return AccessMiddleware(app, AccessPolicy.for_settings(settings, ("/v1",)))
 
 
-def serve_rest(settings: Settings, operations: JobOperations) -> None:
-    """Serve the REST adapter with uvicorn until interrupted."""
-    from qovery_job_mcp.web.drain import serve_gracefully
+def serve_rest(settings: Settings, operations: JobOperations, **uvicorn_choices: Any) -> None:
+    """Serve the REST adapter on /v1 until SIGTERM; `uvicorn_choices` are drain.serve's `loop` and `http`."""
+    from qovery_job_mcp.web.drain import serve
 
-    serve_gracefully(
-        build_rest_app(settings, operations),
-        host=settings.host,
-        port=settings.effective_port,
-        log_level=settings.log_level,
-        grace=settings.shutdown_grace,
-    )
+    serve(build_rest_app(settings, operations), settings, path="/v1", **uvicorn_choices)
