@@ -15,7 +15,7 @@ from mcp import Client
 
 from qovery_job_mcp.config import Settings
 from qovery_job_mcp.mcp_server.server import build_server
-from qovery_job_mcp.qovery.client import QoveryClient
+from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
 from qovery_job_mcp.simulation.api import SimulatedQovery
 from tests.support.loopback import serve_on_loopback
 
@@ -80,16 +80,8 @@ def make_settings(url: str, **overrides: Any) -> Settings:
 
 
 def make_qovery_client(settings: Settings, fake_time: FakeTime) -> QoveryClient:
-    return QoveryClient(
-        settings.api_url,
-        credential=settings.api_key,
-        timeout=settings.timeout,
-        max_attempts=settings.max_attempts,
-        deadline=settings.deadline,
-        auth_scheme=settings.auth_scheme,
-        sleep=fake_time.sleep,
-        clock=fake_time.clock,
-    )
+    """The server's own client for these settings, on fake time."""
+    return client_from_settings(settings, sleep=fake_time.sleep, clock=fake_time.clock)
 
 
 @asynccontextmanager

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.config import ConfigError, load_settings
-from tests.conftest import PYTHON, subprocess_env
-
-
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "-m", "qovery_job_mcp", *args],
-        env=subprocess_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        stdin=subprocess.DEVNULL,
-    )
+from tests.support.helpers import run_cli
 
 
 def test_missing_key_is_one_line_and_exit_2() -> None:

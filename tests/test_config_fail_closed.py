@@ -8,25 +8,14 @@ README's table of options and `--help` are both built from the one table in conf
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
 from qovery_job_mcp.config import OPTIONS, ConfigError, load_settings, options_markdown
-from tests.conftest import PYTHON, ROOT, subprocess_env
+from tests.conftest import ROOT
+from tests.support.helpers import run_cli
 
 KEY = {"QOVERY_API_KEY": "qov_test_key"}
-
-
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PYTHON, "-m", "qovery_job_mcp", *args],
-        env=subprocess_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 @pytest.mark.parametrize("word", ["maybe", "2", "enabled", "tru", "y"])

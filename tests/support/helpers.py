@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from mcp.types import CallToolResult
 
 #: The first message of a 2025-11-25 handshake, for tests that speak raw JSON-RPC.
@@ -22,3 +25,17 @@ def error_text(result: CallToolResult) -> str:
     text = result.content[0].text  # type: ignore[union-attr]
     assert isinstance(text, str)
     return text
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the command as a user would, with a clean environment plus `env`; bounded at 30 s."""
+    from tests.conftest import subprocess_env
+
+    return subprocess.run(
+        [sys.executable, "-m", "qovery_job_mcp", *args],
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )

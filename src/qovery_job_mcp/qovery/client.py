@@ -397,9 +397,18 @@ def not_found_error(job_id: str) -> JobNotFoundError:
 
 
 def client_from_settings(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None, credential: str | None = None
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    credential: str | None = None,
+    *,
+    sleep: Sleep = anyio.sleep,
+    clock: Clock = time.monotonic,
 ) -> QoveryClient:
-    """The client a server process uses for these settings (the demo passes its transport and key)."""
+    """The client a server process uses for these settings.
+
+    The demo passes its transport and key; tests pass a fake `sleep` and `clock`, so backoff and
+    deadlines run without real waits.
+    """
     return QoveryClient(
         settings.api_url,
         credential=credential or settings.api_key,
@@ -409,4 +418,6 @@ def client_from_settings(
         deadline=settings.deadline,
         transport=transport,
         auth_scheme=settings.auth_scheme,
+        sleep=sleep,
+        clock=clock,
     )
