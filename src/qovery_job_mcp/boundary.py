@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qovery_job_mcp.audit import AuditRecord, caller_fingerprint, emit, recording
+from qovery_job_mcp.operations.catalog import SPECS
 from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
 from qovery_job_mcp.redaction import redact, redact_value
 
@@ -34,15 +36,30 @@ class Failure:
     #: Extra members for a REST problem document (`retry_after_seconds`, …).
     extra: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    #: The HTTP status Qovery answered with, when the failure is Qovery's answer (for the audit line).
+    upstream_status: int | None = None
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an operation produced: a redacted value and its JSON text, or a Failure."""
+    """What an operation produced: a redacted value and its JSON text, a Failure, or a passthrough."""
 
     value: Any = None
     text: str | None = None
     failure: Failure | None = None
+    #: An answer the adapter renders itself (MCP's InputRequiredResult, asking the user first).
+    passthrough: Any = None
+
+
+@dataclass(frozen=True)
+class Passthrough:
+    """Returned by an operation when its answer is for the adapter to send as it is, not a result."""
+
+    value: Any
+
+
+#: Kinds this server refuses on its own (nothing reached Qovery): audited as `refused`, not `failed`.
+LOCAL_REFUSALS = frozenset({"invalid-input", "version-mismatch", "confirmation-required"})
 
 
 def secrets_in_play(server_secrets: Iterable[str | None], credential: str | None) -> tuple[str, ...]:
@@ -75,6 +92,7 @@ def failure_of(exc: JobError, secrets: tuple[str, ...]) -> Failure:
         sentence=redact(exc.message, secrets),
         extra=dict(exc.problem_extra()),
         headers=dict(exc.problem_headers()),
+        upstream_status=exc.upstream_status,
     )
 
 
@@ -93,16 +111,36 @@ async def run_operation(
     *,
     secrets: tuple[str, ...],
     where: str = "",
+    transport: str = "",
+    credential: str | None = None,
 ) -> Outcome:
     """Run one operation and return its outcome; never raises for anything the operation does.
 
-    `where` says which surface and route ran it, for the log line only.
+    `where` says which surface and route ran it, for the log line only. A write operation (per the
+    catalog) is audited: `transport` and the caller's `credential` (fingerprinted) go on its line.
     """
     label = f"{operation}{' ' + where if where else ''}"
+    spec = SPECS.get(operation)
+    record = None
+    if spec is not None and not spec.read_only:
+        record = AuditRecord(tool=operation, transport=transport, caller=caller_fingerprint(credential))
+    with recording(record):
+        outcome = await _run(operation, label, call, secrets)
+    if record is not None:
+        _close(record, outcome)
+        emit(record, secrets)
+    return outcome
+
+
+async def _run(
+    operation: str, label: str, call: Callable[[], Awaitable[Any]], secrets: tuple[str, ...]
+) -> Outcome:
     try:
         result = await call()
         if result is None:
             return Outcome()
+        if isinstance(result, Passthrough):
+            return Outcome(passthrough=result.value)
         value = redact_value(result, secrets)
         return Outcome(value=value, text=_serialize(value))
     except JobError as exc:
@@ -119,3 +157,16 @@ async def run_operation(
                 sentence=internal_error_sentence(operation, exc),
             )
         )
+
+
+def _close(record: AuditRecord, outcome: Outcome) -> None:
+    """The audit outcome of a finished call, unless the operation already said (a decline, a 404)."""
+    if outcome.passthrough is not None:
+        record.skip = True
+    elif outcome.failure is not None:
+        kind = outcome.failure.kind
+        if kind in LOCAL_REFUSALS:
+            record.outcome, record.reason = "refused", kind
+        else:
+            record.outcome, record.reason = "failed", kind
+            record.status = outcome.failure.upstream_status

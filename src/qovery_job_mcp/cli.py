@@ -38,6 +38,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(str(exc))
         return
     configure_logging(settings.log_level)
+    from qovery_job_mcp.audit import configure_audit
+
+    configure_audit(settings.audit_log)
+    if settings.transport == "http" and settings.confirm != "off" and not settings.state_key:
+        from qovery_job_mcp.confirmation import state_key_warning
+
+        logging.getLogger("qovery_job_mcp").warning("%s", state_key_warning(None, http=True))
     with startup_objects():
         from qovery_job_mcp.operations import UnknownOperationError
 
@@ -104,13 +111,14 @@ def build_client(settings: Settings) -> QoveryClient:
 
 def _build(settings: Settings) -> MCPServer[Any]:
     from qovery_job_mcp.mcp_server.server import INSTRUCTIONS, build_server
+    from qovery_job_mcp.mcp_server.tools._render import no_caller_credential
 
     instructions = INSTRUCTIONS
     if settings.demo:
         from qovery_job_mcp.demo import demo_instructions
 
         instructions = demo_instructions(INSTRUCTIONS)
-    resolve_credential = None
+    resolve_credential = no_caller_credential
     if settings.transport != "stdio" and settings.credentials_mode == "per-request":
         # No server key: each HTTP request's own Authorization is forwarded to Qovery for that request.
         from qovery_job_mcp.web.hosting import caller_credential_from_context
@@ -120,5 +128,5 @@ def _build(settings: Settings) -> MCPServer[Any]:
         settings,
         client=build_client(settings),
         instructions=instructions,
-        **({"resolve_credential": resolve_credential} if resolve_credential else {}),
+        resolve_credential=resolve_credential,
     )

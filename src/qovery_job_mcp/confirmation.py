@@ -52,6 +52,7 @@ __all__ = [
     "Outcome",
     "StateSealer",
     "ask",
+    "compare",
     "load_state_key",
     "plan_hash",
     "state_key_warning",
@@ -376,7 +377,7 @@ async def ask(
         return _answer(Outcome.ELICITATION_FAILED, question, detail=exc.message)
     answer = _from_result(result, question)
     if answer.confirmed and recheck is not None:
-        return _compare(question, dict(question.binding), dict(await recheck()))
+        return compare(question, dict(question.binding), dict(await recheck()))
     return answer
 
 
@@ -436,7 +437,7 @@ def _read_back(ctx: Context[Any, Any], question: Confirmation, state: str) -> An
     answer = _from_result(response, question)
     if not answer.confirmed:
         return answer
-    return _compare(question, binding, dict(question.binding))
+    return compare(question, binding, dict(question.binding))
 
 
 def _from_result(result: ElicitResult, question: Confirmation) -> Answer:
@@ -450,7 +451,8 @@ def _from_result(result: ElicitResult, question: Confirmation) -> Answer:
     return _answer(Outcome.CONFIRMED if confirm else Outcome.NOT_CONFIRMED, question)
 
 
-def _compare(question: Confirmation, asked: Mapping[str, Any], now: Mapping[str, Any]) -> Answer:
+def compare(question: Confirmation, asked: Mapping[str, Any], now: Mapping[str, Any]) -> Answer:
+    """CONFIRMED when the binding the user was asked about still holds now; JOB_CHANGED, naming what differs, if not."""
     changed = tuple(sorted(k for k in asked.keys() | now.keys() if asked.get(k) != now.get(k)))
     if changed:
         return _answer(Outcome.JOB_CHANGED, question, changed=changed)

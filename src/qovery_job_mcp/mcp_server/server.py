@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings
+from qovery_job_mcp.confirmation import StateSealer
 from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for, select_operations
@@ -28,7 +29,8 @@ durations), then list-last-job-commits and get-job-id. To change a job, read it 
 `dry_run: true` and only the fields to change, show the user the `changes`, then call edit-job again without dry_run
 and with `expected_version` set to the dry run's `version`, so a change made meanwhile is not overwritten. Tell the
 user that the result's `undo` restores the old values.
-Confirm with the user before delete-job: it cannot be undone. cpu is in millicores (1000 = 1 vCPU), memory in MB."""
+Confirm with the user before delete-job: it cannot be undone (when the client supports it, the server also asks
+the user itself, naming the job; a decline is a normal result, not an error: do not retry it). cpu is in millicores (1000 = 1 vCPU), memory in MB."""
 
 
 class JobServer(MCPServer[Any]):
@@ -76,9 +78,16 @@ def build_server(
     client: QoveryClient | None = None,
     instructions: str = INSTRUCTIONS,
     resolve_credential: CredentialResolver = no_caller_credential,
+    sealer: StateSealer | None = None,
 ) -> MCPServer[Any]:
-    """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions."""
+    """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions.
+
+    `sealer` seals confirmation state (tests pass one with a fake clock); by default it is keyed
+    by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset.
+    """
     client = client or client_from_settings(settings)
+    if sealer is None:
+        sealer = StateSealer(settings.state_key.encode() if settings.state_key else None)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
@@ -95,6 +104,7 @@ def build_server(
         website_url="https://github.com/qovery-job-mcp/qovery-job-mcp",
         lifespan=lifespan,
         log_level=settings.log_level,
+        request_state_security=sealer.request_state_security(),
     )
     names = select_operations(
         read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools
@@ -103,7 +113,9 @@ def build_server(
     deps = ToolDeps(
         operations=JobOperations(client),
         resolve_credential=resolve_credential,
-        secrets=tuple(s for s in (settings.api_key,) if s),
+        secrets=tuple(s for s in (settings.api_key, settings.auth_token, settings.state_key) if s),
+        confirm=settings.confirm,
+        transport=settings.transport,
     )
     register_tools(server, deps, names)
     return server

@@ -16,7 +16,7 @@ from qovery_job_mcp.operations.catalog import (
     refusals_for,
     select_operations,
 )
-from qovery_job_mcp.operations.jobs import JobOperations, dry_run_result, job_version
+from qovery_job_mcp.operations.jobs import JobOperations, dry_run_result, job_version, missing_job_result
 from qovery_job_mcp.operations.validation import (
     DEFAULT_COMMIT_LIMIT,
     GIT_SHA_RE,
@@ -45,6 +45,7 @@ __all__ = [
     "check_edit_arguments",
     "dry_run_result",
     "job_version",
+    "missing_job_result",
     "nesting_exceeds",
     "refusals_for",
     "select_operations",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import anyio
 
+from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.operations.validation import (
     MAX_NESTING,
     check_edit_arguments,
@@ -111,6 +112,10 @@ class JobOperations:
         while len(self._versions) > REMEMBERED_VERSIONS:
             self._versions.popitem(last=False)
 
+    def edit_lock(self, job_id: str) -> AbstractAsyncContextManager[None]:
+        """The job's edit lock, for a flow that reads, asks and then applies (mcp_server/confirm.py)."""
+        return self._edit_locks.hold(job_id)
+
     async def get_job(self, job_id: Any, *, credential: str | None = None) -> dict[str, Any]:
         job_id = validate_job_id(job_id)
         return await self._fetch_job(job_id, credential)
@@ -170,6 +175,7 @@ class JobOperations:
         apart from a job that never existed.
         """
         job_id = validate_job_id(job_id)
+        audit_note(job_id=job_id)
         if not isinstance(skip_reconcile, bool):
             raise InvalidInputError(
                 f"skip_reconcile must be true or false, got {quote_input(skip_reconcile)}."
@@ -177,12 +183,7 @@ class JobOperations:
         try:
             job = await self._fetch_job(job_id, credential)
         except JobNotFoundError:
-            return {
-                "job_id": job_id,
-                "deleted": False,
-                "message": f"No job with id {job_id} exists (already deleted, or not visible to these credentials); "
-                "nothing was deleted.",
-            }
+            return missing_job_result(job_id)
         return await self.delete_read_job(job, skip_reconcile=skip_reconcile, credential=credential)
 
     async def delete_read_job(
@@ -190,6 +191,7 @@ class JobOperations:
     ) -> DeleteResult:
         """The DELETE itself, for a job already read (the confirmation flow reads it to ask the user)."""
         job_id = str(job["id"])
+        audit_note(job_id=job_id, job_name=job.get("name"))
         named: DeleteResult = {
             "job_id": job_id,
             "deleted": True,
@@ -207,6 +209,7 @@ class JobOperations:
             )
             return named
         if response.status_code == 404:
+            audit_note(outcome="failed", status=404, reason="not-found")
             return {
                 **named,
                 "deleted": False,
@@ -224,7 +227,9 @@ class JobOperations:
     ) -> tuple[dict[str, Any], EditPlan]:
         """Read the job and plan the edit; refuse it when the job changed since `expected_version`."""
         job = await self._fetch_job(job_id, credential)
+        audit_note(job_name=job.get("name"))
         plan = plan_edit(job, body, replace=replace)
+        audit_note(changes=[change["path"] for change in plan["changes"]])
         current = job_to_request(job)
         if expected_version is not None and expected_version != plan["version"]:
             seen = self._versions.get(expected_version)
@@ -246,6 +251,7 @@ class JobOperations:
         credential: str | None = None,
     ) -> EditResult:
         job_id = validate_job_id(job_id)
+        audit_note(job_id=job_id, dry_run=dry_run is True)
         check_edit_arguments(body, dry_run=dry_run, replace=replace, expected_version=expected_version)
         if dry_run:
             job, plan = await self.plan(
@@ -291,6 +297,17 @@ class JobOperations:
             "Qovery applies them at the next deployment. To undo, call edit-job with `body` set to `undo` and "
             f"`expected_version` {version!r}.",
         }
+
+
+def missing_job_result(job_id: str) -> DeleteResult:
+    """delete-job's answer for a job that is not there: not an error (a retried delete lands here)."""
+    audit_note(outcome="failed", status=404, reason="not-found")
+    return {
+        "job_id": job_id,
+        "deleted": False,
+        "message": f"No job with id {job_id} exists (already deleted, or not visible to these credentials); "
+        "nothing was deleted.",
+    }
 
 
 def dry_run_result(job: Mapping[str, Any], plan: EditPlan) -> EditResult:

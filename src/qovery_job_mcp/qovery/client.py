@@ -271,6 +271,11 @@ class QoveryClient:
         raise status_error(status, error_detail(response))
 
     def _exhausted(self, failure: _Transient, attempts: int, remaining: float) -> JobError:
+        error = self._exhausted_error(failure, attempts, remaining)
+        error.upstream_status = failure.status
+        return error
+
+    def _exhausted_error(self, failure: _Transient, attempts: int, remaining: float) -> JobError:
         tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
         if failure.status == 429:
             if failure.retry_after is not None and failure.retry_after >= remaining:
@@ -362,7 +367,13 @@ def _is_transport_error(exc: Exception) -> bool:
 
 
 def status_error(status: int, detail: str) -> JobError:
-    """The JobError for a non-retryable HTTP status from Qovery."""
+    """The JobError for a non-retryable HTTP status from Qovery, carrying that status."""
+    error = _status_error(status, detail)
+    error.upstream_status = status
+    return error
+
+
+def _status_error(status: int, detail: str) -> JobError:
     if status == 401:
         return CredentialsError(
             "Qovery refused the credentials (HTTP 401). Check QOVERY_API_KEY (or the Authorization you sent): "
@@ -391,8 +402,9 @@ def status_error(status: int, detail: str) -> JobError:
 
 def not_found_error(job_id: str) -> JobNotFoundError:
     return JobNotFoundError(
-        f"No job with id {job_id} exists, or these credentials cannot see it (HTTP 404). "
-        "Check the id in the Qovery console (job > Settings) and that the token belongs to its organization."
+        upstream_status=404,
+        message=f"No job with id {job_id} exists, or these credentials cannot see it (HTTP 404). "
+        "Check the id in the Qovery console (job > Settings) and that the token belongs to its organization.",
     )
 
 

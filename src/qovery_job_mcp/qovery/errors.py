@@ -58,9 +58,11 @@ class JobError(Exception):
     #: The problem document's title: the same for every error of this class.
     title = "Error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, upstream_status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: The status Qovery answered with, when this error is Qovery's answer (None: ours, or no answer).
+        self.upstream_status = upstream_status
 
     def problem_extra(self) -> Mapping[str, object]:
         """Members a problem document adds for this error (none by default)."""
@@ -69,6 +71,14 @@ class JobError(Exception):
     def problem_headers(self) -> Mapping[str, str]:
         """HTTP headers an HTTP answer adds for this error (none by default)."""
         return {}
+
+
+class ConfirmationRequiredError(JobError):
+    """Policy `strict`: this client cannot ask its user to confirm a write, so the write is refused."""
+
+    http_status = 428
+    kind = "confirmation-required"
+    title = "Confirmation required"
 
 
 class InvalidInputError(JobError):

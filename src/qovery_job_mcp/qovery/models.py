@@ -125,6 +125,11 @@ class DeleteResult(TypedDict):
 
 class EditResult(TypedDict):
     dry_run: bool
+    applied: NotRequired[
+        Annotated[
+            bool, Field(description="False when the user declined, or the job changed while they were asked.")
+        ]
+    ]
     changes: Annotated[list[Change], Field(description="JSON Pointer paths with before/after.")]
     version: Annotated[
         str, Field(description="The job's version: pass it as expected_version when you apply this change.")

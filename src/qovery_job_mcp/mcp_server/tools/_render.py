@@ -13,15 +13,16 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 
 from qovery_job_mcp.boundary import run_operation, secrets_in_play
+from qovery_job_mcp.config import ConfirmPolicy
 from qovery_job_mcp.operations import JobOperations, OperationSpec
 
 #: Finds the calling user's own Qovery credential for one request (per-request credential mode).
 CredentialResolver = Callable[["Context[Any, Any] | None"], "str | None"]
 #: A tool function as the SDK registers it: its signature is the tool's input schema.
-ToolFunction = Callable[..., Awaitable[CallToolResult]]
+ToolFunction = Callable[..., Awaitable[CallToolResult | InputRequiredResult]]
 
 
 def no_caller_credential(ctx: Context[Any, Any] | None) -> str | None:
@@ -35,6 +36,9 @@ class ToolDeps:
     operations: JobOperations
     resolve_credential: CredentialResolver = no_caller_credential
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    #: When writes ask the user first (QOVERY_MCP_CONFIRM), and the transport for the audit line.
+    confirm: ConfirmPolicy = "delete"
+    transport: str = "stdio"
 
 
 @dataclass(frozen=True)
@@ -66,12 +70,31 @@ async def run_tool(
     call: Callable[[str | None], Awaitable[Any]],
 ) -> CallToolResult:
     """Run one operation with the caller's credential and render its outcome as MCP."""
+    result = await run_asking_tool(deps, ctx, name, call)
+    if isinstance(result, InputRequiredResult):
+        raise TypeError(f"{name} asked the user a question but is not declared to")  # pragma: no cover
+    return result
+
+
+async def run_asking_tool(
+    deps: ToolDeps,
+    ctx: Context[Any, Any] | None,
+    name: str,
+    call: Callable[[str | None], Awaitable[Any]],
+) -> CallToolResult | InputRequiredResult:
+    """`run_tool` for a write that may first ask the user (2026-07-28: its answer is the question)."""
     credential = deps.resolve_credential(ctx)
     outcome = await run_operation(
-        name, lambda: call(credential), secrets=secrets_in_play(deps.secrets, credential)
+        name,
+        lambda: call(credential),
+        secrets=secrets_in_play(deps.secrets, credential),
+        transport=deps.transport,
+        credential=credential,
     )
     if outcome.failure is not None:
         raise ToolError(outcome.failure.sentence)
+    if isinstance(outcome.passthrough, InputRequiredResult):
+        return outcome.passthrough  # the client asks the user, then calls again with the answer
     return CallToolResult(
         content=[TextContent(type="text", text=outcome.text or "null")], structured_content=outcome.value
     )

@@ -1,0 +1,156 @@
+"""The audit trail: one JSON line per write attempt and per refusal by policy, whatever the surface.
+
+`boundary.run_operation` opens an `AuditRecord` for every write operation (edit-job, delete-job,
+through MCP or REST) and emits it when the call ends; the operations and the confirmation flow add
+what only they know (the job's name, the changes, the user's answer) with `note(...)`, through a
+context variable, so no adapter writes its own audit code.
+
+Lines go to the `qovery_job_mcp.audit` logger: stderr by default, appended to a file with
+`--audit-log`. The caller is a fingerprint (a truncated HMAC of the credential), never the
+credential, and every line is scrubbed of the secrets in play before it is written. A line that
+cannot be written (a full disk, a removed directory) never fails the call: the server says on
+stderr that auditing failed and answers its caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import logging.handlers
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from qovery_job_mcp.redaction import redact
+
+logger = logging.getLogger("qovery_job_mcp.audit")
+
+Confirmed = Literal["yes", "no", "not-asked"]
+AuditOutcome = Literal["applied", "refused", "failed"]
+
+#: The fingerprint key: fixed, so every replica and restart names a caller the same way. Qovery
+#: credentials are long random tokens, so a keyed hash of one cannot be turned back into it.
+_FINGERPRINT_KEY = b"qovery-job-mcp/audit/caller/v1"
+
+
+def caller_fingerprint(credential: str | None) -> str:
+    """`server` for the server-held key; otherwise `cred:` and 12 hex digits of an HMAC of the bare credential."""
+    if not credential:
+        return "server"
+    bare = credential.partition(" ")[2] or credential
+    digest = hmac.new(_FINGERPRINT_KEY, bare.encode("utf-8", "surrogateescape"), hashlib.sha256)
+    return "cred:" + digest.hexdigest()[:12]
+
+
+@dataclass
+class AuditRecord:
+    """One write attempt, filled in as the call goes."""
+
+    tool: str
+    transport: str
+    caller: str
+    job_id: str | None = None
+    job_name: str | None = None
+    dry_run: bool = False
+    confirmed: Confirmed = "not-asked"
+    changes: list[str] = field(default_factory=list)
+    outcome: AuditOutcome = "applied"
+    reason: str | None = None
+    status: int | None = None
+    #: The call only asked the user (a 2026-07-28 first leg): nothing was attempted yet, no line.
+    skip: bool = False
+    started: float = field(default_factory=time.perf_counter)
+
+    def line(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "tool": self.tool,
+            "job_id": self.job_id,
+            "job_name": self.job_name,
+            "caller": self.caller,
+            "transport": self.transport,
+            "dry_run": self.dry_run,
+            "confirmed": self.confirmed,
+            "changes": self.changes,
+            "outcome": self.outcome,
+        }
+        if self.reason is not None:
+            entry["reason"] = self.reason
+        if self.outcome == "failed":
+            entry["status"] = self.status
+        entry["duration_ms"] = round((time.perf_counter() - self.started) * 1000, 1)
+        return entry
+
+
+_current: ContextVar[AuditRecord | None] = ContextVar("qovery_job_mcp_audit_record", default=None)
+
+
+def note(**fields: Any) -> None:
+    """Add what the running write knows to its audit record; nothing happens outside an audited call."""
+    record = _current.get()
+    if record is not None:
+        for name, value in fields.items():
+            setattr(record, name, value)
+
+
+@contextmanager
+def recording(record: AuditRecord | None) -> Iterator[AuditRecord | None]:
+    token = _current.set(record)
+    try:
+        yield record
+    finally:
+        _current.reset(token)
+
+
+def emit(record: AuditRecord, secrets: tuple[str, ...]) -> None:
+    """Write the record's line, scrubbed; a failure to write is reported by the handler, never raised."""
+    if record.skip:
+        return
+    text = json.dumps(record.line(), ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        logger.info(redact(text, secrets))
+    except Exception as exc:  # a handler that raises must not fail the write it records
+        _report_failure(exc)
+
+
+def _report_failure(exc: BaseException) -> None:
+    print(
+        f"qovery-job-mcp: auditing failed ({type(exc).__name__}: {exc}); the call itself was answered.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+class _TolerantFileHandler(logging.handlers.WatchedFileHandler):
+    """Appends to the audit file, reopening it if it was moved or removed; reports failures in one line."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        _report_failure(sys.exc_info()[1] or OSError("unknown error"))
+
+
+class _TolerantStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def handleError(self, record: logging.LogRecord) -> None:
+        _report_failure(sys.exc_info()[1] or OSError("unknown error"))
+
+
+def configure_audit(path: str | None) -> None:
+    """Send audit lines to stderr, or append them to `path`; called once by the command at start."""
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+        old.close()
+    handler: logging.Handler
+    if path:
+        handler = _TolerantFileHandler(path, mode="a", encoding="utf-8", delay=True)
+    else:
+        handler = _TolerantStreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
