@@ -111,13 +111,18 @@ async def http_client(
     headers: Mapping[str, str] | None = None,
     mode: str = "auto",
     transport: httpx2.AsyncBaseTransport | None = None,
+    elicitation_callback: Any = None,
 ) -> AsyncIterator[Client]:
-    """An MCP client over streamable HTTP whose every request carries `headers`."""
+    """An MCP client over streamable HTTP whose every request carries `headers` (and that can ask, if given a callback)."""
     kwargs: dict[str, Any] = {"headers": dict(headers or {}), "timeout": 30.0}
     if transport is not None:
         kwargs["transport"] = transport
     async with (
         httpx2.AsyncClient(**kwargs) as http,
-        Client(streamable_http_client(url, http_client=http), mode=mode) as client,
+        Client(
+            streamable_http_client(url, http_client=http),
+            mode=mode,
+            elicitation_callback=elicitation_callback,
+        ) as client,
     ):
         yield client

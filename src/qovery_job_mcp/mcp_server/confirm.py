@@ -76,7 +76,9 @@ def _settle(answer: Answer, policy: ConfirmPolicy, what: str) -> Answer | Passth
     if answer.confirmed:
         audit.note(confirmed="yes")
         return None
-    audit.note(confirmed="no", outcome="refused", reason=answer.reason)
+    # The user said yes to a job that has changed since: a yes, refused all the same.
+    said = "yes" if answer.outcome is Outcome.JOB_CHANGED else "no"
+    audit.note(confirmed=said, outcome="refused", reason=answer.reason)
     return answer
 
 

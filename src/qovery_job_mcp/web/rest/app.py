@@ -115,7 +115,8 @@ class _Surface:
     def caller_credential(self, request: Request) -> str | None:
         return credential_from_headers(request.headers) if self.per_request else None
 
-    async def run(self, request: Request, handler: Handler) -> Response:
+    async def run(self, request: Request, handler: Handler, operation: str = "REST") -> Response:
+        """Run `handler` as `operation` (its catalog name: what the log and the audit trail call it)."""
         credential = self.caller_credential(request)
         headers: dict[str, str] = {}
 
@@ -127,10 +128,12 @@ class _Surface:
             return result
 
         outcome = await run_operation(
-            "REST",
+            operation,
             call,
             secrets=secrets_in_play(self.secrets, credential),
             where=f"{request.method} {request.url.path}",
+            transport="rest",
+            credential=credential,
         )
         if outcome.failure is not None:
             return failure_response(outcome.failure)
@@ -142,11 +145,19 @@ class _Surface:
 class _Resource:
     """One path: the methods it offers, the ones it refuses with a reason, 405 for the rest."""
 
-    def __init__(self, surface: _Surface, handlers: dict[str, Handler], refused: dict[str, str]) -> None:
+    def __init__(
+        self,
+        surface: _Surface,
+        handlers: dict[str, Handler],
+        refused: dict[str, str],
+        names: dict[str, str],
+    ) -> None:
         self.surface = surface
         self.handlers = dict(handlers)
+        self.names = dict(names)
         if "GET" in self.handlers:
             self.handlers["HEAD"] = self.handlers["GET"]
+            self.names["HEAD"] = self.names["GET"]
         self.refused = refused
         order = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
         self.allow = [method for method in order if method in self.handlers]
@@ -154,7 +165,7 @@ class _Resource:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         handler = self.handlers.get(request.method) or self._not_allowed
-        response = await self.surface.run(request, handler)
+        response = await self.surface.run(request, handler, self.names.get(request.method, "REST"))
         await response(scope, receive, send)
 
     async def _not_allowed(self, request: Request, credential: str | None) -> dict[str, Any] | None:
@@ -225,7 +236,7 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
             job_id, skip_reconcile=params.get("skip_reconcile", False), credential=credential
         )
         if not result["deleted"]:
-            raise JobNotFoundError(result["message"])
+            raise JobNotFoundError(result["message"], upstream_status=404)
 
     async def list_commits(request: Request, credential: str | None) -> CommitList:
         job_id = parse.job_id_from_path(request)
@@ -250,14 +261,16 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
     for path in (JOB_PATH, COMMIT_PATH, STATUS_PATH):
         offered: dict[str, Handler] = {}
         refused: dict[str, str] = {}
+        names: dict[str, str] = {}
         for operation_id, (op_path, method, _) in OPERATIONS.items():
             if op_path != path:
                 continue
             if operation_id in enabled:
                 offered[method.upper()] = handlers[operation_id]
+                names[method.upper()] = "edit-job" if operation_id == "edit-job-merge" else operation_id
             else:
                 refused[method.upper()] = f"{method.upper()} {path} is disabled. {reasons[operation_id]}"
-        routes.append(Route(path, _Resource(surface, offered, refused), name=path))
+        routes.append(Route(path, _Resource(surface, offered, refused, names), name=path))
 
     document = build_openapi([op for op in OPERATIONS if op in enabled], demo=settings.demo)
 
