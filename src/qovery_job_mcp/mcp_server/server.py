@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings
 from qovery_job_mcp.confirmation import StateSealer
+from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
 from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for, select_operations
@@ -118,4 +119,6 @@ def build_server(
         transport=settings.transport,
     )
     register_tools(server, deps, names)
+    register_resources(server, deps, names)
+    register_prompts(server, names)
     return server

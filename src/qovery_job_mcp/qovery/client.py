@@ -6,11 +6,13 @@ spawned by the MCP client at every launch and must answer `initialize` quickly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -55,6 +57,12 @@ ATTEMPTS_EXTENSION = "qovery_job_mcp.attempts"
 DEADLINE_CUT = "deadline: "
 
 Sleep = Callable[[float], Awaitable[None]]
+#: Told (progress, total, message) before a wait: the MCP adapter sets one per call that carries a
+#: progress token, so a client sees why a call is slow (Retry-After, backoff).
+ProgressReporter = Callable[[float, float, str], Awaitable[None]]
+WAIT_REPORTER: ContextVar[ProgressReporter | None] = ContextVar("qovery_wait_reporter", default=None)
+#: Waits at least this long are announced; shorter ones would only be noise.
+PROGRESS_AFTER_SECONDS = 1.0
 Clock = Callable[[], float]
 
 
@@ -247,12 +255,24 @@ class QoveryClient:
                 raise last[-1]
             return response
 
+        async def pause(seconds: float) -> None:
+            reporter = WAIT_REPORTER.get()
+            if reporter is not None and seconds > PROGRESS_AFTER_SECONDS:
+                with contextlib.suppress(Exception):  # progress is a courtesy: it never fails the call
+                    await reporter(
+                        float(len(last)),
+                        float(self.max_attempts),
+                        f"Qovery: {last[-1].reason}; retrying in {seconds:.0f} s "
+                        f"(attempt {len(last) + 1} of {self.max_attempts}).",
+                    )
+            await self._sleep(seconds)
+
         try:
             async for trial in AsyncRetrying(
                 stop=stop,
                 wait=wait,
                 retry=retry_if_exception_type(_Transient),
-                sleep=self._sleep,
+                sleep=pause,
                 reraise=True,
                 before_sleep=lambda s: logger.info(
                     "Qovery %s %s: %s; retrying in %.2f s", method, path, last[-1].reason, s.upcoming_sleep

@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnno
 from qovery_job_mcp.boundary import run_operation, secrets_in_play
 from qovery_job_mcp.config import ConfirmPolicy
 from qovery_job_mcp.operations import JobOperations, OperationSpec
+from qovery_job_mcp.qovery.client import WAIT_REPORTER
 
 #: Finds the calling user's own Qovery credential for one request (per-request credential mode).
 CredentialResolver = Callable[["Context[Any, Any] | None"], "str | None"]
@@ -84,13 +85,18 @@ async def run_asking_tool(
 ) -> CallToolResult | InputRequiredResult:
     """`run_tool` for a write that may first ask the user (2026-07-28: its answer is the question)."""
     credential = deps.resolve_credential(ctx)
-    outcome = await run_operation(
-        name,
-        lambda: call(credential),
-        secrets=secrets_in_play(deps.secrets, credential),
-        transport=deps.transport,
-        credential=credential,
-    )
+    reporting = WAIT_REPORTER.set(ctx.report_progress) if ctx is not None else None
+    try:
+        outcome = await run_operation(
+            name,
+            lambda: call(credential),
+            secrets=secrets_in_play(deps.secrets, credential),
+            transport=deps.transport,
+            credential=credential,
+        )
+    finally:
+        if reporting is not None:
+            WAIT_REPORTER.reset(reporting)
     if outcome.failure is not None:
         raise ToolError(outcome.failure.sentence)
     if isinstance(outcome.passthrough, InputRequiredResult):
