@@ -114,10 +114,10 @@ async def test_a_long_wait_sends_progress_to_a_client_that_asked(
     qovery: LiveQovery, fake_time: FakeTime
 ) -> None:
     settings = make_settings(qovery.url)
-    progress: list[tuple[float, float | None, str | None]] = []
+    seen: list[tuple[float, float | None, str | None]] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append((value, total, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
 
     async with Client(build_server(settings, client=make_qovery_client(settings, fake_time))) as client:
         qovery.sim.fail_next("status", busy(429, **{"Retry-After": "7"}), busy(502))
@@ -125,4 +125,4 @@ async def test_a_long_wait_sends_progress_to_a_client_that_asked(
     assert not result.is_error
     assert fake_time.sleeps[0] == 7.0
     # The 7 s Retry-After wait is announced; the sub-second backoff after the 502 is not.
-    assert progress == [(1.0, 3.0, "Qovery: HTTP 429; retrying in 7 s (attempt 2 of 3).")]
+    assert seen == [(1.0, 3.0, "Qovery: HTTP 429; retrying in 7 s (attempt 2 of 3).")]
