@@ -248,3 +248,45 @@ async def test_without_a_shared_key_the_other_replica_refuses_and_says_why(qover
     assert result.structured_content["deleted"] is False
     assert "sealed with another key" in result.structured_content["message"]
     assert qovery.sim.requests_to("DELETE") == []
+
+
+ANSWERS = {
+    "accept": ElicitResult(action="accept", content={"confirm": True}),
+    "decline": ElicitResult(action="decline"),
+    "cancel": ElicitResult(action="cancel"),
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+@pytest.mark.parametrize("over", ["stdio", "http"])
+async def test_confirmation_over_the_real_transports(qovery: LiveQovery, mode: str, over: str) -> None:
+    """Each answer, in each era, through the command as users run it: one process, three deletes asked."""
+    jobs = [CLEANUP, NIGHTLY, MIGRATIONS]
+    answers = list(ANSWERS)
+    asked: list[str] = []
+
+    async def user(context: Any, params: Any) -> ElicitResult:
+        asked.append(params.message)
+        return ANSWERS[answers[len(asked) - 1]]
+
+    results = []
+    if over == "stdio":
+        from tests.test_stdio import stdio_params
+
+        async with Client(stdio_params(qovery.url), mode=mode, elicitation_callback=user) as client:
+            for job in jobs:
+                results.append(await client.call_tool("delete-job", {"job_id": job}))
+    else:
+        env = {"QOVERY_API_KEY": API_KEY, "QOVERY_API_URL": qovery.url}
+        with http_server(env=env) as server:
+            async with http_client(server.url, mode=mode, elicitation_callback=user) as client:
+                for job in jobs:
+                    results.append(await client.call_tool("delete-job", {"job_id": job}))
+    assert len(asked) == 3
+    assert all("cannot be undone" in message for message in asked)
+    deleted = [r.structured_content["deleted"] if r.structured_content else None for r in results]
+    assert deleted == [True, False, False]
+    assert not any(r.is_error for r in results)
+    assert [r.path.rsplit("/", 1)[-1] for r in qovery.sim.requests_to("DELETE")] == [CLEANUP]
