@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qovery_job_mcp import metrics
 from qovery_job_mcp.audit import AuditRecord, caller_fingerprint, emit, recording
 from qovery_job_mcp.operations.catalog import SPECS
 from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
@@ -124,8 +126,12 @@ async def run_operation(
     record = None
     if spec is not None and not spec.read_only:
         record = AuditRecord(tool=operation, transport=transport, caller=caller_fingerprint(credential))
+    metrics.call_started()
+    started = time.perf_counter()
     with recording(record):
         outcome = await _run(operation, label, call, secrets)
+    result = "asked" if outcome.passthrough is not None else outcome.failure.kind if outcome.failure else "ok"
+    metrics.call_finished(operation, result, time.perf_counter() - started)
     if record is not None:
         _close(record, outcome)
         emit(record, secrets)

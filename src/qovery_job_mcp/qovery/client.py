@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from qovery_job_mcp import __version__
+from qovery_job_mcp import __version__, metrics
 from qovery_job_mcp.qovery.errors import (
     ConflictError,
     CredentialsError,
@@ -235,11 +235,14 @@ class QoveryClient:
                     response = await self._client().request(
                         method, path, params=params, json=json_body, headers=headers
                     )
+                metrics.upstream_request(method, response.status_code, len(last) + 1)
             except TimeoutError:
+                metrics.upstream_request(method, None, len(last) + 1)
                 cut = DEADLINE_CUT if budget < self.timeout else ""
                 last.append(_Transient(f"{cut}no answer within {budget:.3g} s"))
                 raise last[-1] from None
             except Exception as exc:
+                metrics.upstream_request(method, None, len(last) + 1)
                 if _is_transport_error(exc):
                     kind = (
                         "connection refused"

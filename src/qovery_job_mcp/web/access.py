@@ -19,14 +19,17 @@ never reads the body, so a refusal costs nothing and cannot disturb other reques
 from __future__ import annotations
 
 import hmac
+import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_bytes, title_for
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from qovery_job_mcp.config import Settings
@@ -256,3 +259,53 @@ def _headers(scope: Scope) -> dict[str, str]:
         else:
             seen[name] = value
     return seen
+
+
+def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
+    """GET /metrics: open on a loopback bind like /healthz; elsewhere it needs a bearer token.
+
+    The token is QOVERY_MCP_METRICS_TOKEN, or the auth token callers already use for /mcp. A
+    server that has neither (per-request credentials, which only Qovery can check) refuses
+    /metrics off loopback rather than publish it.
+    """
+    from starlette.responses import Response
+
+    from qovery_job_mcp import metrics
+    from qovery_job_mcp.config import is_loopback_host
+    from qovery_job_mcp.web.problems import problem_document
+
+    metrics.enable()
+    token = settings.metrics_token or settings.auth_token
+    open_here = is_loopback_host(settings.host)
+
+    def refuse(status: int, kind: str, title: str, detail: str) -> Response:
+        body = json.dumps(problem_document(status, kind, detail, title=title))
+        headers = {"WWW-Authenticate": 'Bearer realm="qovery-job-mcp metrics"'} if status == 401 else None
+        return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+    async def serve_metrics(request: Request) -> Response:
+        if not open_here:
+            if token is None:
+                return refuse(
+                    403,
+                    "metrics-disabled",
+                    "Metrics not published",
+                    "This server is not bound to loopback and has no token to guard /metrics: its operator "
+                    "can set QOVERY_MCP_METRICS_TOKEN (or QOVERY_MCP_AUTH_TOKEN).",
+                )
+            scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+            good = scheme.lower() == "bearer" and hmac.compare_digest(
+                presented.strip().encode("utf-8", "surrogateescape"), token.encode()
+            )
+            if not good:
+                return refuse(
+                    401,
+                    "unauthorized",
+                    "Credentials required",
+                    "/metrics needs 'Authorization: Bearer <token>' with QOVERY_MCP_METRICS_TOKEN (or the "
+                    "server's QOVERY_MCP_AUTH_TOKEN); the token sent is missing or wrong.",
+                )
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
+
+    return serve_metrics

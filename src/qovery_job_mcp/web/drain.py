@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 import uvicorn
 
+from qovery_job_mcp import metrics
 from qovery_job_mcp.web.access import send_problem
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ class DrainingServer(uvicorn.Server):
             self.grace,
         )
         self.drain.draining = True
+        metrics.draining()
         self._drain_deadline = time.monotonic() + self.grace
 
     async def on_tick(self, counter: int) -> bool:

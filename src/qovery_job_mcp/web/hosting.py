@@ -18,7 +18,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, credential_from_headers
+from qovery_job_mcp.web.access import (
+    AccessMiddleware,
+    AccessPolicy,
+    credential_from_headers,
+    metrics_endpoint,
+)
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -41,6 +46,7 @@ def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         return JSONResponse(settings.health("http"))
 
     server.custom_route("/healthz", methods=["GET"])(healthz)
+    server.custom_route("/metrics", methods=["GET"])(metrics_endpoint(settings))
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=settings.json_response,

@@ -26,7 +26,12 @@ from qovery_job_mcp.config import Settings
 from qovery_job_mcp.operations import JobOperations, job_version, refusals_for, select_operations
 from qovery_job_mcp.qovery.errors import JobError, JobNotFoundError, quote_input
 from qovery_job_mcp.qovery.models import CommitList
-from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, credential_from_headers
+from qovery_job_mcp.web.access import (
+    AccessMiddleware,
+    AccessPolicy,
+    credential_from_headers,
+    metrics_endpoint,
+)
 from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_document
 from qovery_job_mcp.web.rest import input as parse
 from qovery_job_mcp.web.rest.openapi import (
@@ -280,7 +285,11 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
     async def healthz(_: Request) -> Response:
         return JSONResponse(settings.health("rest"))
 
-    routes += [Route("/openapi.json", openapi), Route("/healthz", healthz)]
+    routes += [
+        Route("/openapi.json", openapi),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics_endpoint(settings)),
+    ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -288,7 +297,7 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
         if exc.status_code == 404:
             detail = (
                 f"There is no resource at {path}. This server serves /v1/job/{{jobid}}, /v1/job/{{jobid}}/commit, "
-                "/v1/job/{jobid}/status, /openapi.json and /healthz."
+                "/v1/job/{jobid}/status, /openapi.json, /healthz and /metrics."
             )
             return problem(404, "not-found", detail, headers=exc.headers)
         if exc.status_code == 405:
