@@ -33,7 +33,8 @@ def demo_instructions(instructions: str) -> str:
     lines = "\n".join(f"- {job_id} {name}: {summary}" for job_id, name, summary in DEMO_JOBS)
     return (
         "DEMO MODE: this server talks to a simulated Qovery API held in memory, not to Qovery; edits and deletes "
-        f"change only the simulation and are lost at exit. Demo jobs:\n{lines}\n\n{instructions}"
+        "change only the simulation and are lost at exit. A deleted demo job is gone at once (reading it answers "
+        f"404), where Qovery would tear a real one down in the background. Demo jobs:\n{lines}\n\n{instructions}"
     )
 
 
