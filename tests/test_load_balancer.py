@@ -1,0 +1,275 @@
+"""Three stateless replicas behind a real HAProxy, restarted one at a time while 32 MCP clients call.
+
+What a platform team relies on when it runs one endpoint for many people: zero failed calls, zero
+lost, zero duplicated writes (every successful edit is exactly one PUT at the simulated Qovery),
+every replica served calls, and `/healthz` through the balancer answered 200 throughout.
+
+HAProxy retries a request only when it cannot have been processed: the connection failed, or a
+draining replica answered 503 (the drain refuses new requests before reading them). A request a
+replica accepted is finished by its drain, so nothing is retried after it may have run.
+
+CI runs a small size (32 clients, 320 calls, each replica restarted once); `QOVERY_LB_FULL=1` runs
+the full one (32 clients, 1,024 calls, every replica restarted twice). Figures: docs/load-balancer.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
+from tests.support.http_server import free_port, http_client
+
+pytestmark = [pytest.mark.slow, pytest.mark.anyio]
+
+FULL = os.environ.get("QOVERY_LB_FULL") == "1"
+CLIENTS = 32
+CALLS_PER_CLIENT = 32 if FULL else 10
+RESTART_ROUNDS = 2 if FULL else 1
+WRITE_EVERY = 5  # one call in five is a real edit
+
+
+def haproxy_binary() -> str:
+    found = shutil.which("haproxy")
+    if found is None:
+        subprocess.run(["bash", str(ROOT / "scripts" / "install-haproxy.sh")], check=False, timeout=300)
+        found = shutil.which("haproxy")
+    if found is None:
+        pytest.skip("haproxy is not installed and scripts/install-haproxy.sh could not install it here")
+    return found
+
+
+@dataclass
+class Replica:
+    port: int
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    log: Path = field(default_factory=lambda: Path(tempfile.mkstemp(prefix="lb-replica-", suffix=".log")[1]))
+    served: int = 0
+
+    def start(self) -> None:
+        command = [
+            PYTHON,
+            "-m",
+            "qovery_job_mcp",
+            "--transport",
+            "http",
+            "--stateless",
+            "--port",
+            str(self.port),
+        ]
+        self.process = subprocess.Popen(
+            command,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log.open("ab"),
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"replica on {self.port} did not start: {self.log.read_text()}")
+            time.sleep(0.05)
+
+    def calls_counted(self) -> int:
+        """Calls this process answered, from its own /metrics (open on loopback)."""
+        text = httpx.get(f"http://127.0.0.1:{self.port}/metrics", timeout=5).text
+        return int(
+            sum(
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("qovery_job_mcp_calls_total{")
+            )
+        )
+
+    def restart(self) -> None:
+        """SIGTERM (the replica drains and exits 0), then start it again on the same port."""
+        assert self.process is not None
+        self.served += self.calls_counted()
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=30) == 0, self.log.read_text()
+        self.start()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+HAPROXY_CONFIG = """
+global
+    maxconn 1024
+    log stderr format raw local0 notice
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlog-normal
+    timeout connect 1s
+    timeout client 60s
+    timeout server 60s
+    timeout queue 30s
+    # Only what cannot have run is retried: no connection, or the drain's 503 before the request was read.
+    retries 5
+    retry-on conn-failure 503
+    option redispatch 1
+    option http-server-close
+    option http-buffer-request
+frontend mcp
+    bind 127.0.0.1:{port}
+    default_backend replicas
+backend replicas
+    balance roundrobin
+    option httpchk GET /healthz
+    http-check expect status 200
+    timeout check 2s
+    default-server inter 250ms fall 2 rise 1
+{servers}
+"""
+
+
+@pytest.fixture
+def balanced(qovery: LiveQovery) -> Iterator[tuple[str, list[Replica]]]:
+    binary = haproxy_binary()
+    env = subprocess_env(QOVERY_API_KEY=API_KEY, QOVERY_API_URL=qovery.url, QOVERY_MCP_CONFIRM="off")
+    replicas = [Replica(free_port(), env) for _ in range(3)]
+    front = free_port()
+    servers = "\n".join(f"    server r{i} 127.0.0.1:{r.port} check" for i, r in enumerate(replicas))
+    config = Path(tempfile.mkstemp(prefix="haproxy-", suffix=".cfg")[1])
+    config.write_text(HAPROXY_CONFIG.format(port=front, servers=servers))
+    proxy_log = Path(tempfile.mkstemp(prefix="haproxy-", suffix=".log")[1])
+    proxy: subprocess.Popen[bytes] | None = None
+    try:
+        for replica in replicas:
+            replica.start()
+        proxy = subprocess.Popen(
+            [binary, "-f", str(config), "-db"], stdout=subprocess.DEVNULL, stderr=proxy_log.open("wb")
+        )
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{front}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proxy.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"haproxy did not start: {proxy.stderr.read() if proxy.stderr else ''!r}"
+                )
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{front}", replicas
+    finally:
+        abnormal = [line for line in proxy_log.read_text().splitlines() if "replicas/r" in line and " is " not in line]
+        print("\nHAProxy log (abnormal requests only):\n" + "\n".join(abnormal[-20:]))
+        proxy_log.unlink(missing_ok=True)
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(timeout=10)
+        for replica in replicas:
+            replica.stop()
+            replica.log.unlink(missing_ok=True)
+        config.unlink(missing_ok=True)
+
+
+@dataclass
+class Tally:
+    ok: int = 0
+    failed: list[str] = field(default_factory=list)
+    edits_applied: int = 0
+    health: Counter[int] = field(default_factory=Counter)
+
+
+async def one_client(base: str, number: int, tally: Tally) -> None:
+    mode = "legacy" if number % 2 else "auto"
+    try:
+        await _calls(base, number, mode, tally)
+    except Exception as exc:  # a transport-level failure is a failed call, reported with the others
+        while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+            exc = exc.exceptions[0]  # type: ignore[assignment]
+        tally.failed.append(f"client {number} ({mode}): {type(exc).__name__}: {exc} {getattr(exc, 'data', '')}"[:300])
+
+
+async def _calls(base: str, number: int, mode: str, tally: Tally) -> None:
+    async with http_client(f"{base}/mcp", mode=mode) as client:
+        for call in range(CALLS_PER_CLIENT):
+            if call % WRITE_EVERY == WRITE_EVERY - 1:
+                arguments: dict[str, Any] = {
+                    "job_id": NIGHTLY,
+                    "body": {"description": f"client {number} call {call}"},
+                }
+                result = await client.call_tool("edit-job", arguments)
+                if not result.is_error:
+                    tally.edits_applied += 1
+            else:
+                result = await client.call_tool("get-job-status", {"job_id": NIGHTLY})
+            if result.is_error:
+                tally.failed.append(str(result.content)[:200])
+            else:
+                tally.ok += 1
+
+
+async def test_rolling_restart_behind_haproxy_loses_nothing(
+    balanced: tuple[str, list[Replica]], qovery: LiveQovery
+) -> None:
+    base, replicas = balanced
+    tally = Tally()
+    done = anyio.Event()
+
+    async def restarts() -> None:
+        for _ in range(RESTART_ROUNDS):
+            for replica in replicas:
+                await anyio.sleep(0.5)
+                await anyio.to_thread.run_sync(replica.restart)
+
+    async def watch_health() -> None:
+        async with httpx.AsyncClient(timeout=5) as http:
+            while not done.is_set():
+                tally.health[(await http.get(f"{base}/healthz")).status_code] += 1
+                await anyio.sleep(0.05)
+
+    started = time.monotonic()
+    with anyio.fail_after(240):
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch_health)
+            async with anyio.create_task_group() as load:
+                load.start_soon(restarts)
+                for number in range(CLIENTS):
+                    load.start_soon(one_client, base, number, tally)
+            done.set()
+    elapsed = time.monotonic() - started
+    for replica in replicas:
+        replica.served += replica.calls_counted()
+    total = CLIENTS * CALLS_PER_CLIENT
+    print(
+        f"\nLB calls={total} ok={tally.ok} failed={len(tally.failed)} edits={tally.edits_applied} "
+        f"puts={len(qovery.sim.requests_to('PUT'))} served={[r.served for r in replicas]} "
+        f"healthz={dict(tally.health)} wall={elapsed:.1f}s"
+    )
+    assert tally.failed == [], "\n".join(tally.failed)
+    assert tally.ok == total  # none lost
+    assert len(qovery.sim.requests_to("PUT")) == tally.edits_applied  # none duplicated
+    assert all(replica.served > 0 for replica in replicas)
+    assert set(tally.health) == {200}
+    assert sum(tally.health.values()) > 10
