@@ -181,7 +181,9 @@ def balanced(qovery: LiveQovery) -> Iterator[tuple[str, list[Replica]]]:
             time.sleep(0.05)
         yield f"http://127.0.0.1:{front}", replicas
     finally:
-        abnormal = [line for line in proxy_log.read_text().splitlines() if "replicas/r" in line and " is " not in line]
+        abnormal = [
+            line for line in proxy_log.read_text().splitlines() if "replicas/r" in line and " is " not in line
+        ]
         print("\nHAProxy log (abnormal requests only):\n" + "\n".join(abnormal[-20:]))
         proxy_log.unlink(missing_ok=True)
         if proxy is not None:
@@ -206,9 +208,13 @@ async def one_client(base: str, number: int, tally: Tally) -> None:
     try:
         await _calls(base, number, mode, tally)
     except Exception as exc:  # a transport-level failure is a failed call, reported with the others
-        while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-            exc = exc.exceptions[0]  # type: ignore[assignment]
-        tally.failed.append(f"client {number} ({mode}): {type(exc).__name__}: {exc} {getattr(exc, 'data', '')}"[:300])
+        inner: BaseException = exc
+        while len(getattr(inner, "exceptions", ())) == 1:  # an exception group of one: its cause
+            inner = inner.exceptions[0]  # type: ignore[attr-defined]
+        exc = inner  # type: ignore[assignment]
+        tally.failed.append(
+            f"client {number} ({mode}): {type(exc).__name__}: {exc} {getattr(exc, 'data', '')}"[:300]
+        )
 
 
 async def _calls(base: str, number: int, mode: str, tally: Tally) -> None:
