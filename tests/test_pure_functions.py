@@ -190,3 +190,19 @@ def test_quoted_inputs_are_shortened() -> None:
     assert len(quoted) < 200
     assert "10000 characters" in quoted
     assert quote_input(5) == "5"
+
+
+def test_a_null_under_an_unknown_schedule_name_is_kept() -> None:
+    """Found by the round-trip property: only the known schedule members answered as null are dropped."""
+    from qovery_job_mcp.qovery.edit import job_to_request
+
+    job = {
+        "job_type": "CRON",
+        "name": "n",
+        "healthchecks": {},
+        "schedule": {"future_option": None, "on_start": None, "cronjob": {"scheduled_at": "0 2 * * *"}},
+    }
+    assert job_to_request(job)["schedule"] == {
+        "future_option": None,
+        "cronjob": {"scheduled_at": "0 2 * * *"},
+    }

@@ -33,6 +33,8 @@ GIT_RESPONSE_ONLY_FIELDS = frozenset(
     | {"deployed_commit_tag", "git_token_name"}
 )
 LIFECYCLE_EVENTS = ("on_start", "on_stop", "on_delete")
+#: The schedule members JobRequest knows; the response answers a missing one as null.
+SCHEDULE_MEMBERS = frozenset({*LIFECYCLE_EVENTS, "cronjob", "lifecycle_type"})
 JOB_TYPES = ("CRON", "LIFECYCLE")
 
 
@@ -80,7 +82,10 @@ def job_to_request(job: Mapping[str, Any]) -> dict[str, Any]:
     schedule = request.get("schedule")
     if isinstance(schedule, dict):
         # The response says "no such event" with null; the request's events are objects or absent.
-        request["schedule"] = {key: value for key, value in schedule.items() if value is not None}
+        # A null under a name this server does not know is Qovery's to interpret: it is sent as is.
+        request["schedule"] = {
+            key: value for key, value in schedule.items() if value is not None or key not in SCHEDULE_MEMBERS
+        }
     for groups in ("annotations_groups", "labels_groups"):
         if isinstance(request.get(groups), list):
             request[groups] = [
