@@ -109,7 +109,7 @@ async def test_no_secret_under_any_fault(caller_client: Client, shared: LiveQove
     assert any("[redacted]" not in a and '"id"' in a for a in answers)  # real results came back too
     assert_no_secret(*answers, *logs.lines)
     assert any(line.startswith("DEBUG ") for line in logs.lines)  # DEBUG logs were really captured
-    assert any("HTTP Request:" in line for line in logs.lines)  # and httpx's own request lines
+    assert any(" Qovery GET /job/" in line for line in logs.lines)  # and the client's per-request lines
 
 
 ECHOES = [
