@@ -2,7 +2,8 @@
 
     uv run --with pyinstrument python benchmarks/profile.py [--seconds 8] [--clients 16] [--legacy]
 
-Starts the simulated Qovery API in its own process, then this server (stateless HTTP) under
+Starts the simulated Qovery API in its own process, then this server (stateless HTTP; stateful with
+`--legacy`) under
 `pyinstrument`, drives it with the throughput test's lean JSON-RPC clients (`get-job-status` and
 `get-job-id` alternately), stops it with SIGTERM so the profile is written, and prints the call
 tree: benchmarks/README.md keeps its top entries. pyinstrument is not a dependency of anything; it
@@ -27,8 +28,8 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import procs  # noqa: E402
-from run import JOB_ID, MODERN_META  # noqa: E402
+import procs
+from run import JOB_ID, MODERN_META
 
 LEGACY_VERSION = "2025-11-25"
 PROFILE_RENDER: list[str] = []
@@ -44,6 +45,17 @@ async def drive(url: str, seconds: float, clients: int, legacy: bool) -> int:
             headers["mcp-protocol-version"] = LEGACY_VERSION
         else:
             headers["mcp-protocol-version"] = "2026-07-28"
+        if legacy:  # the 2025-11-25 era on a stateful server: one session, as mcp.Client opens it
+            init = {
+                "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": {"protocolVersion": LEGACY_VERSION, "capabilities": {}, "clientInfo": {"name": "profile", "version": "0"}},
+            }  # fmt: skip
+            async with session.post(url, json=init, headers=headers) as response:
+                await response.read()
+                headers["mcp-session-id"] = response.headers["mcp-session-id"]
+            note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+            async with session.post(url, json=note, headers=headers) as response:
+                await response.read()
         deadline = time.monotonic() + seconds
 
         async def worker() -> None:
@@ -67,10 +79,14 @@ async def drive(url: str, seconds: float, clients: int, legacy: bool) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--legacy", action="store_true", help="send the 2025-11-25 protocol version")
+    parser.add_argument(
+        "--legacy", action="store_true", help="the 2025-11-25 era: a stateful server, one initialized session"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the text profile here")
     parser.add_argument("--flat", action="store_true", help="functions by their own time, not the call tree")
     options = parser.parse_args()
@@ -81,7 +97,8 @@ def main() -> None:
     output = options.out or Path(tempfile.mkstemp(prefix="profile-", suffix=".txt")[1])
     command = [
         sys.executable, "-m", "pyinstrument", "--interval", "0.0005", "-o", str(output), *PROFILE_RENDER,
-        "-m", "qovery_job_mcp", "--transport", "http", "--stateless", "--port", str(port),
+        "-m", "qovery_job_mcp", "--transport", "http", "--port", str(port),
+        *([] if options.legacy else ["--stateless"]),
     ]  # fmt: skip
     server = procs.spawn(
         command,
@@ -92,7 +109,9 @@ def main() -> None:
     )
     try:
         procs.wait_for_port(port, server)
-        calls = asyncio.run(drive(f"http://127.0.0.1:{port}/mcp", options.seconds, options.clients, options.legacy))
+        calls = asyncio.run(
+            drive(f"http://127.0.0.1:{port}/mcp", options.seconds, options.clients, options.legacy)
+        )
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         print(f"{calls} calls in {options.seconds:.0f} s from {options.clients} clients", file=sys.stderr)
