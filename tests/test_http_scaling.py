@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import time
@@ -14,6 +15,7 @@ import httpx2
 import pytest
 
 from qovery_job_mcp.simulation.faults import Fault
+from qovery_job_mcp.web.drain import QUIET_SECONDS
 from tests.conftest import API_KEY, MIGRATIONS, NIGHTLY, LiveQovery
 from tests.support.http_server import RunningServer, http_client, http_server, live_qovery
 
@@ -135,3 +137,34 @@ async def test_sigterm_lets_calls_finish_refuses_new_ones_and_exits_0(sim: LiveQ
         assert server.process.wait(timeout=15) == 0
         assert time.monotonic() - signalled < 10
         assert "Traceback" not in server.stderr()
+
+
+async def test_a_draining_replica_refuses_until_the_balancer_stops_sending(sim: LiveQovery) -> None:
+    """While requests keep coming after SIGTERM, each gets a 503 (retryable), never a closed socket.
+
+    A balancer takes a replica out only after its health checks fail; until then it keeps sending.
+    Closing the socket under such a request gives the balancer an empty answer it may not retry.
+    The socket closes once nothing but health checks has come for QUIET_SECONDS.
+    """
+    with http_server(env={"QOVERY_API_KEY": API_KEY, "QOVERY_API_URL": sim.url}) as server:
+        server.process.send_signal(signal.SIGTERM)
+        statuses: Counter[int] = Counter()
+        async with httpx.AsyncClient(timeout=5) as raw:
+            keep_sending_until = time.monotonic() + 4 * QUIET_SECONDS
+            while time.monotonic() < keep_sending_until:
+                ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+                # A new connection per request, as HAProxy's http-server-close opens them.
+                answer = await raw.post(server.url, json=ping, headers={"Connection": "close"})
+                statuses[answer.status_code] += 1
+                await anyio.sleep(QUIET_SECONDS / 5)
+            assert server.process.poll() is None, "closed while requests were still coming"
+            stopped_sending = time.monotonic()
+            for _ in range(int(4 * QUIET_SECONDS / 0.05)):  # health checks do not hold it open
+                with contextlib.suppress(httpx.TransportError):
+                    await raw.get(f"{server.base}/healthz")
+                if server.process.poll() is not None:
+                    break
+                await anyio.sleep(0.05)
+        assert server.process.wait(timeout=10) == 0
+        assert time.monotonic() - stopped_sending < 4 * QUIET_SECONDS
+        assert set(statuses) == {503}, statuses

@@ -31,6 +31,7 @@ from typing import Any
 
 import anyio
 import httpx
+import httpx2
 import pytest
 
 from tests.conftest import API_KEY, NIGHTLY, PYTHON, ROOT, LiveQovery, subprocess_env
@@ -125,7 +126,7 @@ class Replica:
 HAPROXY_CONFIG = """
 global
     maxconn 1024
-    log stderr format raw local0 notice
+    log stderr format raw local0 info
 defaults
     mode http
     log global
@@ -185,10 +186,17 @@ def balanced(qovery: LiveQovery) -> Iterator[tuple[str, list[Replica]]]:
             time.sleep(0.05)
         yield f"http://127.0.0.1:{front}", replicas
     finally:
-        abnormal = [
-            line for line in proxy_log.read_text().splitlines() if "replicas/r" in line and " is " not in line
+        logged = [
+            line for line in proxy_log.read_text().splitlines() if "replicas/" in line and " is " not in line
         ]
-        print("\nHAProxy log (abnormal requests only):\n" + "\n".join(abnormal[-20:]))
+        # With dontlog-normal HAProxy logs only requests that were retried or failed; show the failed ones.
+        failed = [
+            line for line in logged if (" 200 " not in line and " 202 " not in line) or " ---- " not in line
+        ]
+        print(
+            f"\nHAProxy: {len(logged) - len(failed)} request(s) answered after a retry; failed:\n"
+            + "\n".join(failed[-20:])
+        )
         proxy_log.unlink(missing_ok=True)
         if proxy is not None:
             proxy.terminate()
@@ -206,6 +214,8 @@ class Tally:
     failed: list[str] = field(default_factory=list)
     edits_applied: int = 0
     health: Counter[int] = field(default_factory=Counter)
+    #: What HTTP said when a call failed (status and headers, or the transport error).
+    refused: list[str] = field(default_factory=list)
 
 
 async def one_client(base: str, number: int, tally: Tally, restarts_over: anyio.Event) -> None:
@@ -222,8 +232,28 @@ async def one_client(base: str, number: int, tally: Tally, restarts_over: anyio.
         )
 
 
+class RecordingTransport(httpx2.AsyncHTTPTransport):
+    """Keeps the status and headers of every refused HTTP exchange, to say why a call failed."""
+
+    def __init__(self, refused: list[str]) -> None:
+        super().__init__()
+        self.refused = refused
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        try:
+            response = await super().handle_async_request(request)
+        except Exception as exc:
+            self.refused.append(f"{request.method} {request.url.path}: {type(exc).__name__}: {exc}")
+            raise
+        if response.status_code >= 400:
+            self.refused.append(
+                f"{request.method} {request.url.path}: HTTP {response.status_code} {dict(response.headers)}"
+            )
+        return response
+
+
 async def _calls(base: str, number: int, mode: str, tally: Tally, restarts_over: anyio.Event) -> None:
-    async with http_client(f"{base}/mcp", mode=mode) as client:
+    async with http_client(f"{base}/mcp", mode=mode, transport=RecordingTransport(tally.refused)) as client:
         call = 0
         while call < CALLS_PER_CLIENT or not restarts_over.is_set():
             tally.attempted += 1
@@ -287,7 +317,7 @@ async def test_rolling_restart_behind_haproxy_loses_nothing(
         f"after_last_restart={served_after_restart} restarts={RESTART_ROUNDS * len(replicas)} "
         f"healthz={dict(tally.health)} wall={elapsed:.1f}s"
     )
-    assert tally.failed == [], "\n".join(tally.failed)
+    assert tally.failed == [], "\n".join(tally.failed + tally.refused)
     assert tally.attempted >= CLIENTS * CALLS_PER_CLIENT
     assert tally.ok == tally.attempted  # none lost
     assert len(qovery.sim.requests_to("PUT")) == tally.edits_applied  # none duplicated

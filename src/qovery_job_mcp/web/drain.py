@@ -7,6 +7,10 @@ re-raising the signal (exit status 143, which platforms report as a crash). Here
 - the first SIGTERM (or Ctrl-C) starts a drain: every new request, `/healthz` included, gets 503
   with `Connection: close`, so load balancers take the replica out and clients retry elsewhere;
 - requests in flight carry on until none is left or the grace period (10 s) is over;
+- the listening socket stays open until no request (health checks aside) has been refused for
+  `QUIET_SECONDS`: a load balancer that still routes here gets a 503 it can safely retry
+  elsewhere, not a connection closed under a request it already sent (HAProxy answers that with
+  a 502 it must not retry, since it cannot know whether the request ran);
 - then uvicorn shuts down normally and the process exits 0. A second signal exits at once.
 
 Long-lived SSE streams (`GET` with `Accept: text/event-stream`: MCP's standalone notification
@@ -42,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 #: After the drain, how long idle or streaming connections get before uvicorn cancels them.
 CLOSE_TIMEOUT = 1.0
+#: How long the drain must refuse nothing before the socket closes. A balancer that checks
+#: /healthz every 250 ms and needs two failures takes a replica out within about half a second;
+#: while it still sends requests, each refusal starts this wait again.
+QUIET_SECONDS = 0.5
 
 
 @dataclass
@@ -50,6 +58,8 @@ class Drain:
 
     draining: bool = False
     in_flight: int = 0
+    #: When the drain started or last refused a request other than a health check (monotonic clock).
+    last_refused: float = 0.0
 
 
 class DrainMiddleware:
@@ -64,6 +74,8 @@ class DrainMiddleware:
             await self.app(scope, receive, send)
             return
         if self.drain.draining:
+            if scope["path"] != "/healthz":
+                self.drain.last_refused = time.monotonic()
             await send_problem(
                 send,
                 503,
@@ -114,11 +126,13 @@ class DrainingServer(uvicorn.Server):
         )
         self.drain.draining = True
         metrics.draining()
-        self._drain_deadline = time.monotonic() + self.grace
+        self.drain.last_refused = time.monotonic()
+        self._drain_deadline = self.drain.last_refused + self.grace
 
     async def on_tick(self, counter: int) -> bool:
         if self.drain.draining and not self.should_exit:
-            if self.drain.in_flight == 0:
+            quiet = time.monotonic() - self.drain.last_refused >= QUIET_SECONDS
+            if self.drain.in_flight == 0 and quiet:
                 self.should_exit = True
             elif time.monotonic() >= self._drain_deadline:
                 logger.warning("Grace period over: stopping with %d call(s) in flight.", self.drain.in_flight)
