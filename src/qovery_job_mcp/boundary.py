@@ -2,9 +2,9 @@
 
 Both adapters (the MCP tools, REST) run every operation through `run_operation`. It gathers the
 secrets in play, maps a typed error to its kind, status, title and sentence, writes the
-internal-error sentence, redacts the structured value, serializes it once, and logs. An adapter
-then only renders: a tool result or a tool error, a JSON response or a problem document. Keeping
-this in one module is what stops the two surfaces from drifting (the REST adapter once scrubbed
+internal-error sentence, serializes the structured value once (and redacts it when a secret occurs
+in it), and logs. An adapter then only renders: a tool result or a tool error, a JSON response or a
+problem document. Keeping this in one module is what stops the two surfaces from drifting (the REST adapter once scrubbed
 `Token qov_…` but not the bare token).
 """
 
@@ -21,7 +21,7 @@ from qovery_job_mcp import metrics
 from qovery_job_mcp.audit import AuditRecord, caller_fingerprint, emit, recording
 from qovery_job_mcp.operations.catalog import SPECS
 from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
-from qovery_job_mcp.redaction import redact, redact_value
+from qovery_job_mcp.redaction import occurs_in_json, redact, redact_value
 
 logger = logging.getLogger("qovery_job_mcp.boundary")
 
@@ -147,8 +147,11 @@ async def _run(
             return Outcome()
         if isinstance(result, Passthrough):
             return Outcome(passthrough=result.value)
-        value = redact_value(result, secrets)
-        return Outcome(value=value, text=_serialize(value))
+        text = _serialize(result)
+        if occurs_in_json(text, secrets):
+            result = redact_value(result, secrets)
+            text = _serialize(result)
+        return Outcome(value=result, text=text)
     except JobError as exc:
         failure = failure_of(exc, secrets)
         logger.info("%s refused (%s): %s", label, failure.status, failure.sentence)

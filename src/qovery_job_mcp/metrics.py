@@ -53,16 +53,30 @@ def call_started() -> None:
         _metrics["in_flight"].inc()
 
 
+#: Labelled children by (metric, label values): prometheus-client's `labels()` takes a lock and
+#: builds the key on every call; the label sets are small and bounded, so each is looked up once.
+_children: dict[tuple[str, ...], Any] = {}
+
+
+def _child(metric: str, *values: str) -> Any:
+    key = (metric, *values)
+    child = _children.get(key)
+    if child is None:
+        assert _metrics is not None
+        child = _children[key] = _metrics[metric].labels(*values)
+    return child
+
+
 def call_finished(tool: str, outcome: str, seconds: float) -> None:
     if _metrics is not None:
         _metrics["in_flight"].dec()
-        _metrics["calls"].labels(tool, outcome).inc()
-        _metrics["latency"].labels(tool).observe(seconds)
+        _child("calls", tool, outcome).inc()
+        _child("latency", tool).observe(seconds)
 
 
 def upstream_request(method: str, status: int | None, attempt: int) -> None:
     if _metrics is not None:
-        _metrics["upstream"].labels(method, str(status) if status is not None else "none", str(attempt)).inc()
+        _child("upstream", method, str(status) if status is not None else "none", str(attempt)).inc()
         if attempt > 1:
             _metrics["retries"].inc()
 

@@ -6,6 +6,7 @@ without the REST adapter importing the MCP tool machinery.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
@@ -28,3 +29,16 @@ def redact_value(value: object, secrets: tuple[str | None, ...]) -> object:
     if isinstance(value, list):
         return [redact_value(item, secrets) for item in value]
     return value
+
+
+def occurs_in_json(text: str, secrets: Iterable[str | None]) -> bool:
+    """Whether any secret `redact` would replace occurs in `text`, a JSON document.
+
+    JSON escapes character by character, so a string holding a secret holds the secret's escaped
+    form in the document: one substring test per secret tells whether `redact_value` has anything
+    to do, and a result with no secret in it (nearly all of them) is neither walked nor copied.
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 4 and json.dumps(secret, ensure_ascii=False)[1:-1] in text:
+            return True
+    return False

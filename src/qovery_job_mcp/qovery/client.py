@@ -1,6 +1,6 @@
 """The async Qovery API client: one pooled httpx client, retries, deadline, and error sentences.
 
-httpx and tenacity are imported on the first request, not at start-up: the stdio server is
+httpx is imported on the first request and tenacity on the first retry, not at start-up: the stdio server is
 spawned by the MCP client at every launch and must answer `initialize` quickly.
 """
 
@@ -238,8 +238,6 @@ class QoveryClient:
         404 is returned, not raised, because its meaning differs per operation (delete treats it
         as already done). Everything else that is not 2xx becomes a JobError.
         """
-        from tenacity import AsyncRetrying, retry_if_exception_type
-
         secret = credential or self._credential
         if not secret:
             raise CredentialsError(
@@ -256,15 +254,17 @@ class QoveryClient:
         def remaining() -> float:
             return self.deadline - (self._clock() - started)
 
+        # Attempts are counted by `last` (one entry per failed attempt), not by tenacity's counter:
+        # the first attempt runs before tenacity is involved (see below).
         def wait(state: RetryCallState) -> float:
             failure = last[-1]
             if failure.retry_after is not None:
                 return failure.retry_after
-            backoff = min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0 ** (state.attempt_number - 1))
+            backoff = min(BACKOFF_MAX, BACKOFF_INITIAL * 2.0 ** (len(last) - 1))
             return backoff * (0.5 + random.random() / 2)
 
         def stop(state: RetryCallState) -> bool:
-            return state.attempt_number >= self.max_attempts or (state.upcoming_sleep or 0) >= remaining()
+            return len(last) >= self.max_attempts or (state.upcoming_sleep or 0) >= remaining()
 
         async def attempt() -> httpx.Response:
             budget = min(self.timeout, remaining())
@@ -307,20 +307,37 @@ class QoveryClient:
             await self._sleep(seconds)
 
         try:
-            async for trial in AsyncRetrying(
-                stop=stop,
-                wait=wait,
-                retry=retry_if_exception_type(_Transient),
-                sleep=pause,
-                reraise=True,
-                before_sleep=lambda s: logger.info(
-                    "Qovery %s %s: %s; retrying in %.2f s", method, path, last[-1].reason, s.upcoming_sleep
-                ),
-            ):
-                with trial:
-                    response = await attempt()
-        except _Transient as failure:
-            raise self._exhausted(failure, len(last), remaining()) from None
+            # The first attempt runs on its own: nearly every call needs no other, and entering
+            # tenacity's loop costs more CPU than the rest of the attempt's bookkeeping (profiled,
+            # benchmarks/README.md). A failed first attempt is handed to tenacity as its first
+            # trial, so every wait, stop and retry decision is still tenacity's, in one place.
+            response = await attempt()
+        except _Transient as first_failure:
+            replay: _Transient | None = first_failure
+            from tenacity import AsyncRetrying, retry_if_exception_type
+
+            try:
+                async for trial in AsyncRetrying(
+                    stop=stop,
+                    wait=wait,
+                    retry=retry_if_exception_type(_Transient),
+                    sleep=pause,
+                    reraise=True,
+                    before_sleep=lambda s: logger.info(
+                        "Qovery %s %s: %s; retrying in %.2f s",
+                        method,
+                        path,
+                        last[-1].reason,
+                        s.upcoming_sleep,
+                    ),
+                ):
+                    with trial:
+                        if replay is not None:
+                            pending, replay = replay, None
+                            raise pending
+                        response = await attempt()
+            except _Transient as failure:
+                raise self._exhausted(failure, len(last), remaining()) from None
 
         status = response.status_code
         response.extensions[ATTEMPTS_EXTENSION] = len(last) + 1

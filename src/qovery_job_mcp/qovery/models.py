@@ -8,6 +8,7 @@ dict Qovery sent (PUT replaces the whole job: nothing may be lost on the way).
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -156,15 +157,21 @@ class EditResult(TypedDict):
 NOTHING_CHANGED = "Nothing was changed; retry later or report it."
 
 
+@functools.cache
+def _adapter(model: Any) -> Any:
+    """One TypeAdapter per answer model: building it costs as much as a validation, on every call."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model)
+
+
 def parse_answer(model: Any, payload: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
     """Validate an upstream payload; a mismatch is Qovery's fault and is reported as such.
 
     `consequence` tells the caller where things stand (after a PUT, the edit may have landed).
     """
-    from pydantic import TypeAdapter
-
     try:
-        return TypeAdapter(model).validate_python(payload)
+        return _adapter(model).validate_python(payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
