@@ -517,11 +517,15 @@ async def bench_throughput(
             for round_no in range(plan.tp_rounds):
                 for name in rotation(list(calls), round_no):
                     before = upstream.stats()
-                    cpu_before = procs.cpu_seconds(pids[name]) if name in pids else 0.0
+                    # The direct GETs have no server: their "server" CPU is this load generator's own,
+                    # the client's CPU for one direct GET (issue 13's CPU bar adds it to the floor's).
+                    cpu_before = procs.cpu_seconds(pids[name]) if name in pids else time.process_time()
                     upstream_cpu_before = procs.cpu_seconds(upstream.proc.pid)
                     done, errors, latencies, seconds = await run_workers(calls[name], plan.tp_seconds)
                     upstream_cpu = procs.cpu_seconds(upstream.proc.pid) - upstream_cpu_before
-                    cpu = procs.cpu_seconds(pids[name]) - cpu_before if name in pids else 0.0
+                    cpu = (
+                        procs.cpu_seconds(pids[name]) if name in pids else time.process_time()
+                    ) - cpu_before
                     after = upstream.stats()
                     total = totals[name]
                     total["cpu"] += cpu
