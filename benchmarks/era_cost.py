@@ -5,7 +5,8 @@
 Starts the SDK floor's no-op server (servers/noop_server.py) twice over stateful streamable HTTP:
 once answering "ok", and once answering a Qovery job the way this server does (the job's JSON as
 text content and again as structured content, about 3 KB on the wire). Then it times sequential
-`tools/call` through `mcp.Client` in both protocol eras. Nothing of this project runs in the
+`tools/call` through `mcp.Client` in both protocol eras, reading the server's CPU time (less noisy
+than latency on a shared machine). Nothing of this project runs in the
 server: if the legacy era's extra cost grows with the answer's size on the bare SDK too, the
 extra cost this server shows in that era is the SDK's per-byte work on a larger answer, not ours.
 """
@@ -28,16 +29,19 @@ import procs
 NOOP = Path(__file__).resolve().parent / "servers" / "noop_server.py"
 
 
-async def p50_ms(url: str, mode: str, calls: int) -> float:
+async def measure(url: str, mode: str, calls: int, pid: int) -> tuple[float, float]:
+    """p50 latency (ms) and the server's CPU time per call (ms) over `calls` sequential calls."""
     async with Client(url, mode=mode) as client:  # type: ignore[arg-type]
         for _ in range(calls // 5):  # warm-up
             await client.call_tool("noop", {"job_id": "x"})
         samples = []
+        cpu_before = procs.cpu_seconds(pid)
         for _ in range(calls):
             started = time.perf_counter()
             await client.call_tool("noop", {"job_id": "x"})
             samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+        cpu = procs.cpu_seconds(pid) - cpu_before
+    return statistics.median(samples), 1000 * cpu / calls
 
 
 def main() -> None:
@@ -55,16 +59,23 @@ def main() -> None:
         try:
             procs.wait_for_port(port, server)
             url = f"http://127.0.0.1:{port}/mcp"
-            legacy = asyncio.run(p50_ms(url, "legacy", options.calls))
-            modern = asyncio.run(p50_ms(url, "auto", options.calls))
-            rows.append((answer, legacy, modern))
+            eras = {
+                mode: asyncio.run(measure(url, mode, options.calls, server.pid))
+                for mode in ("legacy", "auto")
+            }
+            rows.append((answer, eras["legacy"], eras["auto"]))
         finally:
             procs.stop(server)
-    print("| SDK floor answering | 2025-11-25 p50 ms | 2026-07-28 p50 ms | legacy - modern |")
+    print(
+        "| SDK floor answering | p50 ms 2025-11-25 / 2026-07-28 | server CPU ms per call 2025-11-25 / 2026-07-28 | CPU legacy - modern |"
+    )
     print("|---|---:|---:|---:|")
-    for answer, legacy, modern in rows:
+    for answer, (legacy_p50, legacy_cpu), (modern_p50, modern_cpu) in rows:
         label = '"ok"' if answer == "ok" else "a job, as this server answers it"
-        print(f"| {label} | {legacy:.2f} | {modern:.2f} | {legacy - modern:+.2f} |")
+        print(
+            f"| {label} | {legacy_p50:.2f} / {modern_p50:.2f} | {legacy_cpu:.3f} / {modern_cpu:.3f} "
+            f"| {legacy_cpu - modern_cpu:+.3f} |"
+        )
 
 
 if __name__ == "__main__":
