@@ -4,8 +4,8 @@ Both adapters (the MCP tools, REST) run every operation through `run_operation`.
 secrets in play, maps a typed error to its kind, status, title and sentence, writes the
 internal-error sentence, serializes the structured value once (and redacts it when a secret occurs
 in it), and logs. An adapter then only renders: a tool result or a tool error, a JSON response or a
-problem document. Keeping this in one module is what stops the two surfaces from drifting (the REST adapter once scrubbed
-`Token qov_…` but not the bare token).
+problem document. Keeping this in one module is what stops the two surfaces from drifting (the
+REST adapter once scrubbed `Token qov_…` but not the bare token).
 """
 
 from __future__ import annotations

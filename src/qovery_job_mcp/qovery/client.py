@@ -1,7 +1,7 @@
 """The async Qovery API client: one pooled httpx client, retries, deadline, and error sentences.
 
-httpx is imported on the first request and tenacity on the first retry, not at start-up: the stdio server is
-spawned by the MCP client at every launch and must answer `initialize` quickly.
+httpx is imported on the first request and tenacity on the first retry, not at start-up: the stdio
+server is spawned by the MCP client at every launch and must answer `initialize` quickly.
 """
 
 from __future__ import annotations

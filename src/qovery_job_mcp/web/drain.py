@@ -135,7 +135,13 @@ class DrainingServer(uvicorn.Server):
             if self.drain.in_flight == 0 and quiet:
                 self.should_exit = True
             elif time.monotonic() >= self._drain_deadline:
-                logger.warning("Grace period over: stopping with %d call(s) in flight.", self.drain.in_flight)
+                logger.warning(
+                    "Grace period over: stopping with %d call(s) in flight%s.",
+                    self.drain.in_flight,
+                    ""
+                    if quiet
+                    else " while requests still arrive (is the balancer's health check on /healthz?)",
+                )
                 self.should_exit = True
         return await super().on_tick(counter)
 
