@@ -29,15 +29,17 @@ from qovery_job_mcp.simulation.data import NIGHTLY_JOB_ID, demo_jobs, demo_statu
 KEY = "qov_benchmark_key_not_a_secret"
 
 
+#: The answers, serialized once: the stand-in for Qovery should cost as little as possible.
+BODIES = {
+    "job": json.dumps(demo_jobs()[NIGHTLY_JOB_ID]).encode(),
+    "status": json.dumps(demo_statuses()[NIGHTLY_JOB_ID]).encode(),
+}
+JSON_HEADERS = {"content-type": "application/json"}
+
+
 def answer(request: httpx.Request) -> httpx.Response:
-    body = (
-        demo_statuses()[NIGHTLY_JOB_ID]
-        if request.url.path.endswith("/status")
-        else demo_jobs()[NIGHTLY_JOB_ID]
-    )
-    return httpx.Response(
-        200, content=json.dumps(body).encode(), headers={"content-type": "application/json"}
-    )
+    body = BODIES["status"] if request.url.path.endswith("/status") else BODIES["job"]
+    return httpx.Response(200, content=body, headers=JSON_HEADERS)
 
 
 async def per_call_us(name: str, call: Callable[[], Awaitable[Any]], calls: int) -> float:
