@@ -7,7 +7,6 @@ parsing, redaction and the closest-name hint), so a regression names the functio
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,7 +18,7 @@ from qovery_job_mcp.boundary import secrets_in_play
 from qovery_job_mcp.qovery.client import authorization_header, parse_retry_after
 from qovery_job_mcp.qovery.edit import diff, merge_patch, pointer, pointer_parts, undo_patch, version_of
 from qovery_job_mcp.qovery.errors import closest_name, quote_input, unknown_name_sentence
-from qovery_job_mcp.redaction import REDACTED, occurs_in_json, redact, redact_value
+from qovery_job_mcp.redaction import REDACTED, json_text, occurs_in_json, redact, redact_value
 from qovery_job_mcp.web.access import caller_credential
 
 # RFC 7386, Appendix A: every example, as (original, patch, result).
@@ -165,13 +164,15 @@ def test_redaction_scrubs_text_and_every_level_of_a_value() -> None:
     assert redact_value(value, secrets) == {"env": [{REDACTED: "x", "v": REDACTED}], "n": 3, "ok": None}
 
 
-# Secrets with the characters JSON escapes (quote, backslash, control, non-ASCII), and short ones.
-SECRETS = st.lists(st.text(alphabet='qov_"\\\n\t\u00e9\u2028ab', min_size=1, max_size=8), max_size=3)
+# Secrets and values with what JSON escapes (quote, backslash, control characters) and what it does not
+# (non-ASCII, astral, U+2028, DEL), and secrets too short to be redacted.
+ALPHABET = 'qov_"\\\n\t\x00\x1f\x7f\u00e9\u2028\U0001f600ab'
+SECRETS = st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=8), max_size=3)
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(alphabet='qov_"\\\n\t\u00e9\u2028ab', max_size=12),
+    st.none() | st.booleans() | st.integers() | st.text(alphabet=ALPHABET, max_size=12),
     lambda children: (
         st.lists(children, max_size=4)
-        | st.dictionaries(st.text(alphabet='qov_"\\\u00e9ab', max_size=8), children, max_size=4)
+        | st.dictionaries(st.text(alphabet=ALPHABET, max_size=8), children, max_size=4)
     ),
     max_leaves=12,
 )
@@ -181,15 +182,18 @@ JSON_VALUES = st.recursive(
 def test_a_value_is_walked_for_secrets_whenever_its_json_text_holds_one(
     value: Any, secrets: list[str]
 ) -> None:
-    """The boundary skips the redaction walk when the serialized answer holds no secret: never wrongly."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """The boundary skips the redaction walk when the serialized answer holds no secret: never wrongly.
+
+    The text is made by the serializer the boundary uses, so a change to how it escapes shows here.
+    """
+    text = json_text(value)
     if redact_value(value, tuple(secrets)) != value:
         assert occurs_in_json(text, secrets)
 
 
 def test_a_secret_is_found_in_json_text_in_its_escaped_form() -> None:
     value = {"command": 'echo "qov_x\\y"', "name": "caf\u00e9-qov"}
-    text = json.dumps(value, ensure_ascii=False)
+    text = json_text(value)
     assert occurs_in_json(text, ["qov_x\\y"])  # the text holds it with its backslash doubled
     assert occurs_in_json(text, ["\u00e9-qov"])
     assert occurs_in_json(text, ['"qov_x'])  # a quote in a secret: found escaped, as \"qov_x

@@ -10,7 +10,6 @@ REST adapter once scrubbed `Token qov_…` but not the bare token).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -21,7 +20,7 @@ from qovery_job_mcp import metrics
 from qovery_job_mcp.audit import AuditRecord, caller_fingerprint, emit, recording
 from qovery_job_mcp.operations.catalog import SPECS
 from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
-from qovery_job_mcp.redaction import occurs_in_json, redact, redact_value
+from qovery_job_mcp.redaction import json_text, occurs_in_json, redact, redact_value
 
 logger = logging.getLogger("qovery_job_mcp.boundary")
 
@@ -100,7 +99,7 @@ def failure_of(exc: JobError, secrets: tuple[str, ...]) -> Failure:
 
 def _serialize(value: Any) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json_text(value)
     except ValueError:
         raise UnexpectedAnswerError(
             "Qovery answered with a number JSON cannot carry (NaN or Infinity); retry later or report it."

@@ -31,14 +31,20 @@ def redact_value(value: object, secrets: tuple[str | None, ...]) -> object:
     return value
 
 
+def json_text(value: object) -> str:
+    """The JSON text of a result, as every adapter sends it: compact, non-ASCII kept as it is.
+
+    `occurs_in_json` relies on this exact escaping, which is why both live here.
+    Raises ValueError for NaN and Infinity, which JSON cannot carry.
+    """
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def occurs_in_json(text: str, secrets: Iterable[str | None]) -> bool:
-    """Whether any secret `redact` would replace occurs in `text`, a JSON document.
+    """Whether any secret `redact` would replace occurs in `text`, a document made by `json_text`.
 
     JSON escapes character by character, so a string holding a secret holds the secret's escaped
     form in the document: one substring test per secret tells whether `redact_value` has anything
     to do, and a result with no secret in it (nearly all of them) is neither walked nor copied.
     """
-    for secret in secrets:
-        if secret and len(secret) >= 4 and json.dumps(secret, ensure_ascii=False)[1:-1] in text:
-            return True
-    return False
+    return any(secret and len(secret) >= 4 and json_text(secret)[1:-1] in text for secret in secrets)

@@ -306,14 +306,16 @@ class QoveryClient:
                     )
             await self._sleep(seconds)
 
+        # The first attempt runs on its own: nearly every call needs no other, and entering
+        # tenacity's loop costs more CPU than the rest of the attempt's bookkeeping (profiled,
+        # benchmarks/README.md). A failed first attempt is handed to tenacity as its first trial,
+        # so every wait, stop and retry decision is still tenacity's, in one place.
+        replay: _Transient | None = None
         try:
-            # The first attempt runs on its own: nearly every call needs no other, and entering
-            # tenacity's loop costs more CPU than the rest of the attempt's bookkeeping (profiled,
-            # benchmarks/README.md). A failed first attempt is handed to tenacity as its first
-            # trial, so every wait, stop and retry decision is still tenacity's, in one place.
             response = await attempt()
         except _Transient as first_failure:
-            replay: _Transient | None = first_failure
+            replay = first_failure
+        if replay is not None:
             from tenacity import AsyncRetrying, retry_if_exception_type
 
             try:

@@ -131,7 +131,7 @@ class DrainingServer(uvicorn.Server):
 
     async def on_tick(self, counter: int) -> bool:
         if self.drain.draining and not self.should_exit:
-            quiet = time.monotonic() - self.drain.last_refused >= QUIET_SECONDS
+            quiet = time.monotonic() - self.drain.last_refused >= min(QUIET_SECONDS, self.grace)
             if self.drain.in_flight == 0 and quiet:
                 self.should_exit = True
             elif time.monotonic() >= self._drain_deadline:
