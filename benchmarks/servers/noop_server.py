@@ -9,7 +9,6 @@ tell the SDK's cost of a larger answer from this server's own.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
@@ -23,10 +22,11 @@ server: MCPServer = MCPServer("noop", version="0.0.0", log_level="WARNING")
 
 JOB: dict[str, Any] | None = None
 if os.environ.get("NOOP_ANSWER") == "job":
+    from qovery_job_mcp.redaction import json_text
     from qovery_job_mcp.simulation.data import NIGHTLY_JOB_ID, demo_jobs
 
     JOB = demo_jobs()[NIGHTLY_JOB_ID]
-    JOB_TEXT = json.dumps(JOB, ensure_ascii=False, separators=(",", ":"))
+    JOB_TEXT = json_text(JOB)  # the text exactly as this server's boundary writes it
 
     @server.tool(name="noop", title="No-op")
     async def noop_job(job_id: str) -> CallToolResult:
