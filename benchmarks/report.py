@@ -305,7 +305,7 @@ def markdown(result: dict[str, Any]) -> str:
     if checks:
         lines += [
             "",
-            "**Targets of issue 13** (ratios from this run)",
+            "**Targets** (ratios from this run)",
             "",
             "| target | measured | bar | held |",
             "|---|---:|---:|:---:|",
@@ -334,13 +334,13 @@ def plot(json_path: Path, png_path: Path, log: Callable[[str], None]) -> None:
         log(f"plot failed: {done.stderr.strip()[-500:]}")
 
 
-BEGIN = "<!-- benchmark results: begin (written by benchmarks/run.py --readme) -->"
+BEGIN = "<!-- benchmark results: begin (written by benchmarks/run.py --docs) -->"
 END = "<!-- benchmark results: end -->"
 
 
-def update_readme(readme: Path, table: str) -> None:
-    """Replace what lies between the two markers of the README's Performance section."""
-    text = readme.read_text(encoding="utf-8")
+def update_docs(page: Path, table: str) -> None:
+    """Replace what lies between the two markers of the documentation's Performance page."""
+    text = page.read_text(encoding="utf-8")
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    body = table.replace("### Benchmark results", "#### Latest run", 1)
-    readme.write_text(text[:start] + "\n\n" + body.strip() + "\n\n" + text[end:], encoding="utf-8")
+    body = table.replace("### Benchmark results", "### Latest run", 1)
+    page.write_text(text[:start] + "\n\n" + body.strip() + "\n\n" + text[end:], encoding="utf-8")

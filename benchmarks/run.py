@@ -744,7 +744,11 @@ def main() -> None:
         help="leave out this server's variants (httpx default transport; uvicorn without uvloop/httptools)",
     )
     parser.add_argument(
-        "--readme", action="store_true", help="also put the Markdown report into README.md (Performance)"
+        "--docs",
+        "--readme",
+        dest="docs",
+        action="store_true",
+        help="also put the Markdown report and the plot into the documentation (docs/performance.md)",
     )
     args = parser.parse_args()
     plan = Plan.make(args.quick)
@@ -756,9 +760,10 @@ def main() -> None:
     (out_dir / "latest.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     (out_dir / "latest.md").write_text(report.markdown(result), encoding="utf-8")
     report.plot(out_dir / "latest.json", out_dir / "latency-vs-concurrency.png", log)
-    if args.readme:
-        report.update_readme(procs.ROOT / "README.md", report.markdown(result))
-        log("README.md: the results between the bench markers were replaced")
+    if args.docs:
+        report.update_docs(procs.ROOT / "docs" / "performance.md", report.markdown(result))
+        report.plot(out_dir / "latest.json", procs.ROOT / "docs" / "performance.png", log)
+        log("docs/performance.md and docs/performance.png: the results were replaced")
     log(f"wrote {out_dir / 'latest.md'}")
     print(report.markdown(result))
 
