@@ -20,7 +20,9 @@ def main() -> None:
     text = PAGE.read_text(encoding="utf-8")
     if not BETWEEN.search(text):
         raise SystemExit(f"{PAGE}: the options markers are missing")
-    PAGE.write_text(BETWEEN.sub(lambda m: m.group(1) + options_markdown() + "\n" + m.group(2), text), encoding="utf-8")
+    PAGE.write_text(
+        BETWEEN.sub(lambda m: m.group(1) + options_markdown() + "\n" + m.group(2), text), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

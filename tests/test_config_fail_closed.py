@@ -2,7 +2,8 @@
 
 A typo in a safety switch (`QOVERY_MCP_READ_ONLY=maybe`) must never quietly turn it off, a URL that
 is not one must not be blamed on Qovery later, and a selection that leaves no tool is a mistake. The
-README's table of options and `--help` are both built from the one table in config.py.
+documentation's table of options (checked in tests/e2e/test_docs_site.py) and `--help` are both built from
+the one table in config.py.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import re
 
 import pytest
 
-from qovery_job_mcp.config import OPTIONS, ConfigError, load_settings, options_markdown
-from tests.conftest import ROOT
+from qovery_job_mcp.config import OPTIONS, ConfigError, load_settings
 from tests.support.helpers import run_cli
 
 KEY = {"QOVERY_API_KEY": "qov_test_key"}
@@ -124,16 +124,6 @@ def test_help_lists_every_option_its_variable_its_default_and_the_credentials() 
         assert f"Default: {option.default_text()}." in flat
     for credential in ("QOVERY_API_KEY", "QOVERY_API_URL", "QOVERY_TIMEOUT", "QOVERY_MCP_AUTH_TOKEN"):
         assert credential in flat
-
-
-def test_the_readme_table_is_the_options_table() -> None:
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(r"<!-- options: start -->\n(.*?)\n<!-- options: end -->", readme, flags=re.DOTALL)
-    assert match, "the README lost its options table markers"
-    assert match.group(1).strip() == options_markdown(), (
-        "README options table is stale: paste `uv run python -c 'from qovery_job_mcp.config import "
-        "options_markdown; print(options_markdown())'` between the markers"
-    )
 
 
 def test_the_demo_ignores_a_real_key_and_says_so() -> None:
