@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 MEMORY = "memory"
 REDIS_SCHEMES = ("redis", "rediss")
 
-_USERINFO = re.compile(r"^(?P<scheme>[^:/?#]*://)(?P<userinfo>[^@/?#]*)@")
+_USERINFO = re.compile(r"^(?P<scheme>[^:/?#]*://)(?P<userinfo>[^/?#]*)@")
 
 
 @dataclass(frozen=True)
