@@ -5,7 +5,8 @@ markers only ever come from the shared store: if it cannot answer, `StoreUnavail
 the write, which sends nothing. The request budget falls back to the in-process count, so reads keep
 working, each replica then spending its own share blind (said once in the log, and in /healthz
 and the `store_degraded` metric). After a failure the shared store is tried again every
-`retry_interval` seconds, so a store that hangs costs one timeout per interval, not one per read.
+`retry_interval` seconds, so a store that hangs costs one timeout per interval, not one per read;
+meanwhile a new write (a lock, a marker) is refused at once.
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ class DegradableStore:
             metrics.degraded(False)
             logger.warning("the shared state store at %s answers again: writes resume", self.target)
 
+    def _refuse_while_down(self) -> None:
+        """A write while the store was just found down is refused at once, not after another timeout."""
+        if self._degraded and self._clock() < self._skip_until:
+            raise StoreUnavailableError(self.target, "degraded")
+
     # -- locks and markers: the shared store or nothing ---------------------------------------
 
     async def acquire(
@@ -80,6 +86,7 @@ class DegradableStore:
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS,
     ) -> Lease:
+        self._refuse_while_down()
         try:
             lease = await self.shared.acquire(job, lease_seconds=lease_seconds, wait_seconds=wait_seconds)
         except StoreUnavailableError as error:
@@ -110,6 +117,7 @@ class DegradableStore:
             raise
 
     async def consume(self, key: str, ttl_seconds: float) -> bool:
+        self._refuse_while_down()
         try:
             first = await self.shared.consume(key, ttl_seconds)
         except StoreUnavailableError as error:

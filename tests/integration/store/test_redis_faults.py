@@ -124,6 +124,9 @@ async def test_degraded_mode_keeps_reads_and_refuses_writes(
 
         own_redis.start()
         assert not (await store.try_spend(CRED)).allowed, "Redis is not tried again before the interval"
+        with pytest.raises(StoreUnavailableError) as refused:
+            await store.acquire("job", wait_seconds=0)
+        assert refused.value.reason == "degraded", "refused at once until the interval has passed"
         wall.advance(5.0)
         assert (await store.try_spend(CRED)).allowed, "back on the shared count (Redis restarted empty)"
         assert not store.degraded
