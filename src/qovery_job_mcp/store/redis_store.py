@@ -266,4 +266,6 @@ class RedisStore:
         return StoreHealth(kind="redis", status="ok", target=self.target)
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        # `aclose` from redis-py 5.0.1; 5.0.0 only has the older name.
+        closing = getattr(self._redis, "aclose", None) or self._redis.close
+        await closing()

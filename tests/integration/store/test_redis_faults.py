@@ -17,6 +17,7 @@ import pytest
 from qovery_job_mcp.store.base import BudgetSettings, StateStore
 from qovery_job_mcp.store.degraded import DegradableStore
 from qovery_job_mcp.store.errors import StoreUnavailableError
+from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import MemoryStore
 from qovery_job_mcp.store.redis_store import RedisStore
 from tests.support.clock import FakeWallClock
@@ -75,6 +76,28 @@ async def test_a_killed_redis_fails_fast_and_a_restarted_one_works_again(own_red
         assert (await store.health()).status == "ok"
     finally:
         await store.close()
+
+
+async def test_a_write_holding_the_lock_when_redis_dies_sends_nothing(
+    own_redis: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RedisStore(own_redis.url, command_timeout=TIMEOUT)
+    sent: list[str] = []
+
+    async def write() -> None:
+        async with hold(store, "job", lease_seconds=30) as held:
+            await held.ensure()
+            own_redis.kill()
+            await held.ensure()  # the fencing check right before the PUT
+            sent.append("PUT")
+
+    try:
+        with pytest.raises(StoreUnavailableError):
+            await write()
+    finally:
+        await store.close()
+    assert sent == []
+    assert "could not release the lock on job job (ConnectionError); its lease frees it" in caplog.text
 
 
 async def test_a_hung_redis_costs_one_timeout_not_a_hang(own_redis: RedisServer) -> None:
