@@ -98,6 +98,7 @@ RECORD = """
 local now = tonumber(ARGV[1])
 local old = redis.call('HMGET', KEYS[1], 'remaining', 'reset_at', 'blocked_until')
 local remaining, reset, blocked = tonumber(old[1]), tonumber(old[2]), tonumber(old[3])
+if math.max(reset or 0, blocked or 0) <= now then remaining, reset, blocked = nil, nil, nil end
 local new_rem, new_reset, new_blocked = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if new_rem then
   local r = new_reset or reset or (now + tonumber(ARGV[5]))
