@@ -157,7 +157,6 @@ class RedisStore:
             retry=Retry(NoBackoff(), 0),
             retry_on_timeout=False,
             decode_responses=True,
-            client_name="qovery-job-mcp",
         )
         self._scripts = {
             name: self._redis.register_script(source)
