@@ -1,0 +1,6 @@
+"""The shared state store (issue 21): per-job write locks, single-use markers, the request budget.
+
+`base` is the interface the core uses; `memory` the in-process default; `redis_store` the shared
+one (imported only for a Redis setting); `degraded` what happens when it is unreachable; `factory`
+builds one from `setting`; `locks.hold` is how a write holds a job; `metrics` their Prometheus names.
+"""
