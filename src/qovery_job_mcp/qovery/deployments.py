@@ -94,10 +94,10 @@ class EnvironmentLogList(RootModel[list[EnvironmentLogLine]]):
 # ---------------------------------------------------------------------------------------------
 
 OutcomeField = Annotated[
-    Literal["succeeded", "failed", "still-running", "unknown"],
+    Literal["succeeded", "failed", "still-running", "unknown", "declined"],
     Field(
         description="succeeded or failed once a final state was seen; still-running when the wait ended first "
-        "(or no wait was asked); unknown when Qovery's answer to the request was lost."
+        "(or no wait was asked); unknown when Qovery's answer to the request was lost; declined when the user said no."
     ),
 ]
 
@@ -151,6 +151,7 @@ class DeploymentList(TypedDict):
     results: Annotated[list[dict[str, Any]], Field(description="Deployments, newest first, at most `limit`.")]
     total: int
     truncated: bool
+    message: str
 
 
 class JobLogs(TypedDict):
