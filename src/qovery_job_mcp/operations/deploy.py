@@ -109,16 +109,7 @@ class DeployOperations:
         kind = rules.source_kind(job)
         history = await self.calls.history(job_id, credential)
         previous = rules.previous_version(history, kind)
-        newest_before = _execution_id(history[0]) if history else None
-        sent = {
-            key: value
-            for key, value in (
-                ("image_tag", call.image_tag),
-                ("git_commit_id", call.git_commit_id),
-                ("force_event", call.force_event),
-            )
-            if value is not None
-        }
+        newest_before = rules.execution_id_of(history[0]) if history else None
         base: DeployResult = {
             "job_id": job_id,
             "name": str(job.get("name")),
@@ -128,7 +119,7 @@ class DeployOperations:
             "deployment_request_id": None,
             "execution_id": None,
             "duration_seconds": 0.0,
-            "sent": sent,
+            "sent": call.sent(),
             "previous": previous,
             "rollback": rules.rollback_arguments(job_id, previous),
         }
@@ -163,7 +154,7 @@ class DeployOperations:
                     "message": await self._lost("deploy", job_id, credential),
                 }
             status = found
-            lost = "Qovery's answer to the deploy was lost, but its history shows the new deployment (nothing was sent again). "
+            lost = rules.FOUND_AFTER_LOST_ANSWER
         if status is None:
             return {
                 **base,
@@ -181,25 +172,10 @@ class DeployOperations:
             "duration_seconds": round(self._clock() - started, 3),
             "status": status,
         }
-        what = (
-            rules.describe_version(kind, call.image_tag or call.git_commit_id or "") if sent else "a redeploy"
-        )
         if outcome == "failed":
-            tail = await self._tail(job, status.get("execution_id"), credential)
-            result["log_tail"] = dict(tail)
-            why = " ".join(e.get("user_log_message", "") for e in tail["errors"][:1])
-            back = f" To go back: deploy-job with {result['rollback']}." if result["rollback"] else ""
-            result["message"] = (
-                f"The deploy of {what} of job {job['name']!r} failed: {status['state']}. {why}{back}"
-            )
-        elif outcome == "succeeded":
-            result["message"] = f"The deploy of {what} of job {job['name']!r} ended: {status['state']}."
-        else:
-            result["message"] = (
-                f"Qovery accepted the deploy of {what} of job {job['name']!r}; it is {rules.state_since(status)}. "
-                "This is not an error: get-job-status or list-job-deployments will tell the end."
-            )
-        result["message"] = lost + result["message"]
+            result["log_tail"] = dict(await self._tail(job, status.get("execution_id"), credential))
+        verdict = rules.deploy_verdict(job, call, outcome, status, result.get("log_tail"), result["rollback"])
+        result["message"] = lost + verdict
         return result
 
     # -- stop-job --------------------------------------------------------------------------------
@@ -321,12 +297,12 @@ class DeployOperations:
             history = await self.calls.history(job_id, credential)
             if not history:
                 return {**empty, "message": f"Job {job['name']!r} has no deployment yet, so it has no logs."}
-            execution_id = _execution_id(history[0])
+            execution_id = rules.execution_id_of(history[0])
         entries = await self.calls.environment_logs(str(job["environment"]["id"]), credential)
         chosen = logs.select_lines(
             entries, job_id, execution_id=execution_id, lines=count, errors_only=only_errors
         )
-        shown = [_compact(line) for line in chosen["lines"]]
+        shown = [logs.compact_line(line) for line in chosen["lines"]]
         if not shown:
             what = "error lines" if only_errors else "lines"
             message = (
@@ -404,7 +380,7 @@ class DeployOperations:
             status, _ = await self.calls.status(job_id, credential)
         except JobError:
             return None
-        if history and _execution_id(history[0]) != newest_before:
+        if history and rules.execution_id_of(history[0]) != newest_before:
             return status
         return None
 
@@ -414,26 +390,3 @@ class DeployOperations:
         except JobError:
             status = None
         return rules.lost_answer_sentence(what, status)
-
-
-def _execution_id(entry: Mapping[str, Any]) -> str | None:
-    identifier = entry.get("identifier") or {}
-    value = identifier.get("execution_id")
-    return str(value) if value else None
-
-
-def _compact(line: Mapping[str, Any]) -> dict[str, Any]:
-    """A log line as a caller reads it: time, level, message (cut), and Qovery's error when there is one."""
-    compact: dict[str, Any] = {
-        "timestamp": line.get("timestamp"),
-        "type": line.get("type"),
-        "message": logs.cut(logs.line_message(line)),
-    }
-    error = line.get("error")
-    if isinstance(error, Mapping) and error:
-        compact["error"] = {
-            key: logs.cut(str(error[key]))
-            for key in ("tag", "user_log_message", "hint_message")
-            if error.get(key)
-        }
-    return compact

@@ -139,3 +139,18 @@ def failure_tail(entries: Sequence[Mapping[str, Any]]) -> LogTail:
         "errors": explanations(errors),
         "omitted": len(entries) - shown,
     }
+
+
+def compact_line(line: Mapping[str, Any]) -> dict[str, Any]:
+    """A log line as a caller reads it: time, level, message (cut), and Qovery's error when there is one."""
+    compact: dict[str, Any] = {
+        "timestamp": line.get("timestamp"),
+        "type": line.get("type"),
+        "message": cut(line_message(line)),
+    }
+    error = line.get("error")
+    if isinstance(error, Mapping) and error:
+        compact["error"] = {
+            key: cut(str(error[key])) for key in ("tag", "user_log_message", "hint_message") if error.get(key)
+        }
+    return compact

@@ -24,6 +24,8 @@ SUCCESS_STATES = frozenset({"DEPLOYED", "STOPPED"})
 #: The action statuses that end an execution (status_details.status).
 ENDED_ACTION_STATUSES = frozenset({"SUCCESS", "ERROR", "CANCELED"})
 MAX_WAIT_SECONDS = 900
+#: Said before the verdict when a deploy's answer was lost but the history shows its deployment.
+FOUND_AFTER_LOST_ANSWER = "Qovery's answer to the deploy was lost, but its history shows the new deployment (nothing was sent again). "
 POLL_FIRST_SECONDS = 2.0
 POLL_MAX_SECONDS = 15.0
 
@@ -41,6 +43,15 @@ class DeployCall:
     image_tag: str | None = None
     git_commit_id: str | None = None
     force_event: str | None = None
+
+    def sent(self) -> dict[str, str]:
+        """What the caller asked for, as deploy-job arguments (the result's `sent`)."""
+        asked = (
+            ("image_tag", self.image_tag),
+            ("git_commit_id", self.git_commit_id),
+            ("force_event", self.force_event),
+        )
+        return {key: value for key, value in asked if value is not None}
 
 
 def source_kind(job: Mapping[str, Any]) -> SourceKind:
@@ -310,4 +321,35 @@ def conflict_sentence(what: str, job: Mapping[str, Any], status: Mapping[str, An
     return (
         f"Qovery refused the {what} of job {job.get('name')!r}: {running} is running on it (HTTP 409). "
         "Nothing more was sent; wait until it ends (get-job-status) and try again."
+    )
+
+
+def execution_id_of(entry: Mapping[str, Any]) -> str | None:
+    """The execution id of a history entry (None when Qovery gave none)."""
+    value = (entry.get("identifier") or {}).get("execution_id")
+    return str(value) if value else None
+
+
+def deploy_verdict(
+    job: Mapping[str, Any],
+    call: DeployCall,
+    outcome: str,
+    status: Mapping[str, Any],
+    tail: Mapping[str, Any] | None,
+    rollback: Mapping[str, str] | None,
+) -> str:
+    """The one sentence a deploy ends with: how it ended, Qovery's reason on failure, the way back."""
+    target = call.image_tag or call.git_commit_id
+    what = describe_version(source_kind(job), target) if target else "the redeploy"
+    what = f"{what} of job {job.get('name')!r}"
+    if outcome == "failed":
+        errors = (tail or {}).get("errors") or []
+        why = f" {errors[0]['user_log_message']}" if errors and errors[0].get("user_log_message") else ""
+        back = f" To go back: deploy-job with {dict(rollback)}." if rollback else ""
+        return f"The deploy of {what} failed: {status.get('state')}.{why}{back}"
+    if outcome == "succeeded":
+        return f"The deploy of {what} ended: {status.get('state')}."
+    return (
+        f"Qovery accepted the deploy of {what}; it is {state_since(status)}. "
+        "This is not an error: get-job-status or list-job-deployments will tell the end."
     )
