@@ -162,7 +162,7 @@ class DeployOperations:
                 "message": "The user declined the deploy; nothing was sent.",
             }
         audit_note(deployment_request_id=status.get("deployment_request_id"))
-        outcome, status = await self._follow(job_id, status, wait, progress, credential)
+        outcome, status = await self._follow(job, status, wait, progress, credential)
         result: DeployResult = {
             **base,
             "outcome": outcome,
@@ -234,7 +234,7 @@ class DeployOperations:
         if status is None:
             return {**base, "outcome": "declined", "message": "The user declined the stop; nothing was sent."}
         audit_note(deployment_request_id=status.get("deployment_request_id"))
-        outcome, status = await self._follow(job_id, status, wait, progress, credential)
+        outcome, status = await self._follow(job, status, wait, progress, credential)
         done = {"succeeded": "is stopped", "failed": f"failed to stop ({status.get('state')})"}
         return {
             **base,
@@ -324,7 +324,7 @@ class DeployOperations:
 
     async def _follow(
         self,
-        job_id: str,
+        job: Mapping[str, Any],
         status: dict[str, Any],
         wait: int,
         progress: Progress | None,
@@ -332,6 +332,7 @@ class DeployOperations:
     ) -> tuple[rules.Outcome, dict[str, Any]]:
         """Read the status until a final state or the end of the wait: one request at a time, backing off."""
         started = self._clock()
+        job_id, name = str(job["id"]), f"Job {job.get('name')!r}"
         request_id = status.get("deployment_request_id")
         seen_executing = status.get("state") == "EXECUTING"
         outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
@@ -350,7 +351,7 @@ class DeployOperations:
                 continue
             if current.get("state") != status.get("state") and progress is not None:
                 with contextlib.suppress(Exception):  # progress is a courtesy: it never fails the call
-                    await progress(self._clock() - started, float(wait), f"{job_id}: {current.get('state')}")
+                    await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
             status = current
             seen_executing = seen_executing or status.get("state") == "EXECUTING"
             outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)

@@ -10,17 +10,13 @@ operation while one runs gets 409. History and logs are capped per job, so memor
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
-
-from starlette.responses import JSONResponse
+from typing import Any
 
 from qovery_job_mcp.simulation.data import demo_deployments
-
-if TYPE_CHECKING:
-    pass
 
 Clock = Callable[[], float]
 #: Qovery keeps the 20 last deployments of a service; older ones are dropped.
@@ -198,10 +194,6 @@ def _history_schedule(schedule: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def _problem(status: int, detail: str) -> JSONResponse:
-    return JSONResponse({"status": status, "detail": detail}, status_code=status)
-
-
 # ---------------------------------------------------------------------------------------------
 # Timelines: what a deployment goes through, and what it logs on the way
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +233,7 @@ def plan(
     """A deployment's timeline and log lines: queued, built (git), deployed, executed (a run), ended."""
     image = f"{(job['source'].get('image') or {}).get('image_name', job['name'])}:{tag}"
     deployment = Deployment(
-        job=dict(job), kind=kind, number=number, started=started, phases=[], tag=tag, commit=commit
+        job=copy.deepcopy(job), kind=kind, number=number, started=started, phases=[], tag=tag, commit=commit
     )
     deployment.execution_id = f"{job['id']}-{number}-{int(started)}"
     deployment.request_id = _request_id(job["id"], number)
