@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from qovery_job_mcp.operations import deploy_logs as logs
+import qovery_job_mcp.operations.deploy_logs as logs
 
 JOB = "job-1"
 

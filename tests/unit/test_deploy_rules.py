@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from qovery_job_mcp.operations import deploy_rules as rules
+import qovery_job_mcp.operations.deploy_rules as rules
 from qovery_job_mcp.qovery.errors import InvalidInputError
 from qovery_job_mcp.simulation.data import CLEANUP_JOB_ID, MIGRATIONS_JOB_ID, NIGHTLY_JOB_ID, demo_jobs
 
