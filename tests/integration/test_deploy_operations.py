@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 
 from qovery_job_mcp.operations.deploy import DeployOperations
@@ -284,3 +285,33 @@ async def test_logs_of_a_job_never_deployed_are_empty_with_a_sentence(
     result = await ops.get_logs(CLEANUP_JOB_ID)
     assert result["lines"] == []
     assert "no deployment yet" in result["message"]
+
+
+class ClosableTransport(httpx.ASGITransport):
+    """The demo's in-process transport, which (unlike httpx's) remembers being closed."""
+
+    closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert not self.closed, "the shared transport was closed"
+        return await super().handle_async_request(request)
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def test_closing_the_operations_leaves_a_shared_transport_open(live: Live, time_: FakeTime) -> None:
+    """The demo hands the client an in-process transport: the write client shares it and must not close it."""
+    transport = ClosableTransport(app=live.sim.app)
+    client = QoveryClient(
+        "http://qovery.invalid", credential=KEY, transport=transport, sleep=time_.sleep, clock=time_.clock
+    )
+    operations = DeployOperations(client, sleep=time_.sleep, clock=time_.clock)
+    try:
+        deployed = await operations.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=30)
+        assert deployed["outcome"] == "succeeded"
+        await operations.aclose()
+        assert not transport.closed
+    finally:
+        await client.aclose()
+    assert transport.closed

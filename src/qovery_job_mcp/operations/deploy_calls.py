@@ -66,9 +66,11 @@ class DeployCalls:
     def __init__(self, client: QoveryClient, write_client: QoveryClient | None = None) -> None:
         self.client = client
         self.write_client = write_client or single_attempt(client)
+        # Only a pool made here is closed here: a given transport (the demo's) belongs to `client`.
+        self._owns_write_pool = write_client is None and client._transport is None
 
     async def aclose(self) -> None:
-        if self.write_client is not self.client:
+        if self._owns_write_pool:
             await self.write_client.aclose()
 
     async def job(self, job_id: str, credential: str | None) -> dict[str, Any]:
