@@ -315,3 +315,17 @@ async def test_closing_the_operations_leaves_a_shared_transport_open(live: Live,
     finally:
         await client.aclose()
     assert transport.closed
+
+
+async def test_the_wait_honours_retry_after_and_still_ends_on_time(
+    live: Live, ops: DeployOperations, time_: FakeTime
+) -> None:
+    live.clock.frozen = time_.now
+    live.sim.fail_next(
+        "status",
+        Fault(status=429, body='{"status":429,"detail":"Too many requests"}', headers={"Retry-After": "30"}),
+    )
+    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60)
+    assert result["outcome"] == "still-running"
+    assert time_.sleeps[:2] == [2, 30]
+    assert sum(time_.sleeps) == 60
