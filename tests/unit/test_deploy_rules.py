@@ -337,3 +337,34 @@ def test_conflict_sentence(seen: dict[str, Any] | None, running: str) -> None:
 )
 def test_job_events(job: dict[str, Any], events: tuple[str, ...]) -> None:
     assert rules.job_events(job) == events
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        (None, True),
+        ("d4a2f9c6-1e8b-4c7d-b3a5-7f9e2c4a6b18-57-1764464412", True),
+        ("", False),
+        ("../x", False),
+        ("a/b", False),
+        ("x" * 201, False),
+        (57, False),
+    ],
+)
+def test_execution_id(value: Any, accepted: bool) -> None:
+    if accepted:
+        assert rules.check_execution_id(value) == value
+    else:
+        with pytest.raises(InvalidInputError):
+            rules.check_execution_id(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, False), (True, True), (False, False), ("true", None), (1, None)]
+)
+def test_flag(value: Any, expected: bool | None) -> None:
+    if expected is None:
+        with pytest.raises(InvalidInputError):
+            rules.check_flag("errors_only", value)
+    else:
+        assert rules.check_flag("errors_only", value) is expected

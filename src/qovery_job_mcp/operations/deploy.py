@@ -24,13 +24,11 @@ from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobLogs, StopResult
 from qovery_job_mcp.qovery.errors import (
     ConflictError,
-    InvalidInputError,
     JobError,
     RateLimitedError,
     UnexpectedAnswerError,
     UpstreamTimeoutError,
     UpstreamUnavailableError,
-    quote_input,
 )
 
 R = TypeVar("R")
@@ -279,12 +277,7 @@ class DeployOperations:
         job_id = validate_job_id(job_id)
         count = rules.check_whole_number("lines", lines, 1, MAX_LOG_LINES, DEFAULT_LOG_LINES)
         only_errors = rules.check_flag("errors_only", errors_only)
-        if execution_id is not None and (
-            not isinstance(execution_id, str) or not 0 < len(execution_id) <= 200 or "/" in execution_id
-        ):
-            raise InvalidInputError(
-                f"execution_id must be an execution id from list-job-deployments, got {quote_input(execution_id)}."
-            )
+        execution_id = rules.check_execution_id(execution_id)
         job = await self.calls.job(job_id, credential)
         empty: JobLogs = {
             "job_id": job_id,

@@ -149,6 +149,19 @@ def check_whole_number(name: str, value: Any, low: int, high: int, default: int)
     return value
 
 
+#: What an execution id looks like: "<job id>-<n>-<epoch>" today; any id without a separator of paths.
+EXECUTION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
+
+
+def check_execution_id(value: Any) -> str | None:
+    """An execution id as list-job-deployments shows it (None: the latest deployment's)."""
+    if value is None or (isinstance(value, str) and EXECUTION_ID_RE.match(value)):
+        return value
+    raise InvalidInputError(
+        f"execution_id must be an execution id from list-job-deployments, got {quote_input(value)}."
+    )
+
+
 def check_flag(name: str, value: Any) -> bool:
     if value is None:
         return False
