@@ -80,6 +80,7 @@ class SimulatedQovery:
         self.reset(jobs)
         self.chaos: ChaosPolicy | None = chaos
         # The deploy toolset's routes and state live in deploy_routes.py; `clock` times deployments.
+        # Its routes come first: its /status brings the status up to the clock, then calls _status.
         self.deployments = SimulatedDeployments(self, clock)
         self.app = Starlette(
             routes=[
