@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from qovery_job_mcp.simulation.data import (
     git_repository,
     now_iso,
 )
+from qovery_job_mcp.simulation.deploy_routes import SimulatedDeployments
 from qovery_job_mcp.simulation.faults import (
     BEFORE_FAULTS,
     ChaosPolicy,
@@ -70,14 +72,19 @@ class SimulatedQovery:
         jwts: tuple[str, ...] = (),
         jobs: dict[str, dict[str, Any]] | None = None,
         chaos: ChaosPolicy | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.api_tokens = set(api_tokens)
         self.jwts = set(jwts)
         self._lock = threading.Lock()
         self.reset(jobs)
         self.chaos: ChaosPolicy | None = chaos
+        # The deploy toolset's routes and state live in deploy_routes.py; `clock` times deployments.
+        # Its routes come first: its /status brings the status up to the clock, then calls _status.
+        self.deployments = SimulatedDeployments(self, clock)
         self.app = Starlette(
             routes=[
+                *self.deployments.routes(),
                 Route("/job/{job_id}", self._with_chaos(self._job), methods=["GET", "PUT", "DELETE"]),
                 Route("/job/{job_id}/commit", self._with_chaos(self._commits), methods=["GET"]),
                 Route("/job/{job_id}/status", self._with_chaos(self._status), methods=["GET"]),
@@ -96,6 +103,8 @@ class SimulatedQovery:
             self.faults: dict[str, deque[Fault]] = {}
             self.holds: list[tuple[str, str, threading.Event]] = []
             self.chaos = None
+        if hasattr(self, "deployments"):
+            self.deployments.reset()
 
     def fail_next(self, route: str, *faults: Fault) -> None:
         """Answer the next requests of `route` ("job", "commit" or "status") with these faults."""

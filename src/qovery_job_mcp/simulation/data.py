@@ -288,3 +288,86 @@ def demo_statuses() -> dict[str, dict[str, Any]]:
         ),
         CLEANUP_JOB_ID: status(CLEANUP_JOB_ID, "STOPPED", "NEVER_DEPLOYED", "UNKNOWN", "NEVER"),
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The deploy toolset's demo (simulation/deployments.py turns these into history and log lines)
+# ---------------------------------------------------------------------------------------------
+
+
+def demo_deployments() -> list[dict[str, Any]]:
+    """Finished deployments, oldest first: nightly-report's whole loop, failures and logs included.
+
+    nightly-report: 1.8.1 deployed; 1.9.0-rc1 failed to start (error lines); 1.8.2 deployed (the way
+    back); then its 01:00 run on 1.8.2 ran past max_duration_seconds (the status's execution).
+    db-migrations: two commits deployed, each running its START event.
+    """
+    commits = {c["git_commit_id"]: c for c in demo_commits()[MIGRATIONS_JOB_ID]}
+    return [
+        {
+            "job_id": NIGHTLY_JOB_ID,
+            "number": 54,
+            "started_at": "2026-11-20T09:12:00Z",
+            "tag": "1.8.1",
+            "triggered_by": "Jane Doe",
+        },
+        {
+            "job_id": NIGHTLY_JOB_ID,
+            "number": 55,
+            "started_at": "2026-11-26T10:05:00Z",
+            "tag": "1.9.0-rc1",
+            "triggered_by": "Jane Doe",
+            "failure": {
+                "lines": [
+                    "Container acme/reporter:1.9.0-rc1 exited with code 1 right after start",
+                    "ModuleNotFoundError: No module named 'reporter.v2'",
+                ],
+                "tag": "JOB_CONTAINER_FAILED",
+                "user_log_message": "The job's container acme/reporter:1.9.0-rc1 failed to start: it exited with code 1.",
+                "hint_message": "Check the image's entrypoint and arguments, or deploy the previous tag again.",
+            },
+        },
+        {
+            "job_id": NIGHTLY_JOB_ID,
+            "number": 56,
+            "started_at": "2026-11-26T10:21:00Z",
+            "tag": "1.8.2",
+            "triggered_by": "Jane Doe",
+        },
+        {
+            "job_id": NIGHTLY_JOB_ID,
+            "number": 57,
+            "started_at": "2026-11-30T00:00:12Z",
+            "tag": "1.8.2",
+            "execution_id": f"{NIGHTLY_JOB_ID}-57-1764464412",
+            "triggered_by": "Qovery scheduler",
+            "run_event": "CRON",
+            "executing_seconds": 3600,
+            "failure": {
+                "during": "EXECUTING",
+                "lines": [
+                    "Report query still running after 3600 s",
+                    "Job exceeded max_duration_seconds (3600 s) and was killed",
+                ],
+                "tag": "JOB_MAX_DURATION_EXCEEDED",
+                "user_log_message": "The job ran past its max_duration_seconds of 3600 s and was stopped.",
+                "hint_message": "Raise max_duration_seconds with edit-job, or make the report faster.",
+            },
+        },
+        {
+            "job_id": MIGRATIONS_JOB_ID,
+            "number": 11,
+            "started_at": "2026-11-25T17:10:00Z",
+            "commit": commits["1c3e5a7b9d0f2e4a6c8b0d1f3a5c7e9b2d4f6a8c"],
+            "run_event": "START",
+            "triggered_by": "John Smith",
+        },
+        {
+            "job_id": MIGRATIONS_JOB_ID,
+            "number": 12,
+            "started_at": "2026-11-27T16:01:06Z",
+            "commit": commits["5e1a9c3f7b2d4e6a8c0f1b3d5e7a9c2b4d6f8a0e"],
+            "run_event": "START",
+            "triggered_by": "Jane Doe",
+        },
+    ]

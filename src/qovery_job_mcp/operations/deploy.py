@@ -1,0 +1,386 @@
+"""The deploy toolset's four operations: deploy a job and follow it, stop it, its deployments, its logs.
+
+Every rule is a pure function of `deploy_rules` and `deploy_logs`; every Qovery call is in
+`deploy_calls`. This module is the order of things: read and validate before anything is sent,
+send a write once through the write gate, follow the status with backoff on injected time, and
+turn what was seen into one verdict with `previous`, `rollback` and, on failure, a log tail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+import anyio
+
+from qovery_job_mcp.audit import note as audit_note
+from qovery_job_mcp.operations import deploy_logs as logs
+from qovery_job_mcp.operations import deploy_rules as rules
+from qovery_job_mcp.operations.deploy_calls import DeployCalls
+from qovery_job_mcp.operations.validation import validate_job_id
+from qovery_job_mcp.qovery.client import QoveryClient
+from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobLogs, StopResult
+from qovery_job_mcp.qovery.errors import (
+    ConflictError,
+    JobError,
+    RateLimitedError,
+    UnexpectedAnswerError,
+    UpstreamTimeoutError,
+    UpstreamUnavailableError,
+)
+
+R = TypeVar("R")
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+#: Told (elapsed seconds, wait_seconds, message) at each state change while a call waits.
+Progress = Callable[[float, float, str], Awaitable[None]]
+#: The errors that mean "the write's answer was lost": it may or may not have been applied.
+LOST_ANSWER = (UpstreamUnavailableError, UpstreamTimeoutError, UnexpectedAnswerError)
+DEFAULT_DEPLOYMENT_LIMIT = 10
+MAX_DEPLOYMENT_LIMIT = 20
+DEFAULT_LOG_LINES = 100
+MAX_LOG_LINES = 500
+
+
+class WriteGate(Protocol):
+    """PHASE 2 SEAM: the core's write flow (confirmation policy, per-job lock, audit) plugs in here.
+
+    It is given the job as read and the question for the user, and either runs `send` (holding the
+    job's lock) and returns its result, or returns None when the user declined or policy refused
+    without an error. The default, `send_directly`, asks nothing: phase 1 builds no confirmation.
+    """
+
+    async def __call__(
+        self, *, operation: str, job: Mapping[str, Any], question: str, send: Callable[[], Awaitable[R]]
+    ) -> R | None: ...
+
+
+async def send_directly(
+    *, operation: str, job: Mapping[str, Any], question: str, send: Callable[[], Awaitable[R]]
+) -> R | None:
+    return await send()
+
+
+class DeployOperations:
+    """One per process. `sleep`/`clock` time the waiting (tests inject them); `gate` is the write flow."""
+
+    def __init__(
+        self,
+        client: QoveryClient,
+        *,
+        write_client: QoveryClient | None = None,
+        gate: WriteGate = send_directly,
+        sleep: Sleep = anyio.sleep,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.calls = DeployCalls(client, write_client)
+        self.gate = gate
+        self._sleep = sleep
+        self._clock = clock
+
+    async def aclose(self) -> None:
+        await self.calls.aclose()
+
+    # -- deploy-job ------------------------------------------------------------------------------
+
+    async def deploy_job(
+        self,
+        job_id: Any,
+        *,
+        image_tag: Any = None,
+        git_commit_id: Any = None,
+        force_event: Any = None,
+        wait_seconds: Any = None,
+        progress: Progress | None = None,
+        credential: str | None = None,
+    ) -> DeployResult:
+        job_id = validate_job_id(job_id)
+        audit_note(job_id=job_id)
+        wait = rules.check_whole_number("wait_seconds", wait_seconds, 0, rules.MAX_WAIT_SECONDS, 0)
+        job = await self.calls.job(job_id, credential)
+        audit_note(job_name=job.get("name"))
+        call = rules.check_deploy_arguments(
+            job, image_tag=image_tag, git_commit_id=git_commit_id, force_event=force_event
+        )
+        kind = rules.source_kind(job)
+        history = await self.calls.history(job_id, credential)
+        previous = rules.previous_version(history, kind)
+        newest_before = rules.execution_id_of(history[0]) if history else None
+        base: DeployResult = {
+            "job_id": job_id,
+            "name": str(job.get("name")),
+            "outcome": "still-running",
+            "message": "",
+            "state": None,
+            "deployment_request_id": None,
+            "execution_id": None,
+            "duration_seconds": 0.0,
+            "sent": call.sent(),
+            "previous": previous,
+            "rollback": rules.rollback_arguments(job_id, previous),
+        }
+        started = self._clock()
+
+        async def send() -> dict[str, Any]:
+            return await self.calls.start(
+                job_id,
+                call.action,
+                params=call.params,
+                body=call.body,
+                credential=credential,
+                consequence="Qovery may have accepted the deploy: check list-job-deployments before retrying.",
+            )
+
+        lost = ""
+        try:
+            status = await self.gate(
+                operation="deploy-job",
+                job=job,
+                question=rules.deploy_question(job, call, previous),
+                send=send,
+            )
+        except ConflictError:
+            raise await self._conflict("deploy", job, credential) from None
+        except LOST_ANSWER:
+            found = await self._after_lost_answer(job_id, newest_before, credential)
+            if found is None:
+                return {
+                    **base,
+                    "outcome": "unknown",
+                    "message": await self._lost("deploy", job_id, credential),
+                }
+            status = found
+            lost = rules.FOUND_AFTER_LOST_ANSWER
+        if status is None:
+            return {
+                **base,
+                "outcome": "declined",
+                "message": "The user declined the deploy; nothing was sent.",
+            }
+        audit_note(deployment_request_id=status.get("deployment_request_id"))
+        outcome, status = await self._follow(job, status, wait, progress, credential)
+        result: DeployResult = {
+            **base,
+            "outcome": outcome,
+            "state": status.get("state"),
+            "deployment_request_id": status.get("deployment_request_id"),
+            "execution_id": status.get("execution_id"),
+            "duration_seconds": round(self._clock() - started, 3),
+            "status": status,
+        }
+        if outcome == "failed":
+            result["log_tail"] = dict(await self._tail(job, status.get("execution_id"), credential))
+        verdict = rules.deploy_verdict(job, call, outcome, status, result.get("log_tail"), result["rollback"])
+        result["message"] = lost + verdict
+        return result
+
+    # -- stop-job --------------------------------------------------------------------------------
+
+    async def stop_job(
+        self,
+        job_id: Any,
+        *,
+        wait_seconds: Any = None,
+        progress: Progress | None = None,
+        credential: str | None = None,
+    ) -> StopResult:
+        job_id = validate_job_id(job_id)
+        audit_note(job_id=job_id)
+        wait = rules.check_whole_number("wait_seconds", wait_seconds, 0, rules.MAX_WAIT_SECONDS, 0)
+        job = await self.calls.job(job_id, credential)
+        audit_note(job_name=job.get("name"))
+        base: StopResult = {
+            "job_id": job_id,
+            "name": str(job.get("name")),
+            "outcome": "still-running",
+            "message": "",
+            "state": None,
+            "deployment_request_id": None,
+            "duration_seconds": 0.0,
+        }
+        started = self._clock()
+
+        async def send() -> dict[str, Any]:
+            return await self.calls.start(
+                job_id,
+                "stop",
+                params=None,
+                body=None,
+                credential=credential,
+                consequence="Qovery may have accepted the stop: read get-job-status.",
+            )
+
+        try:
+            status = await self.gate(
+                operation="stop-job", job=job, question=rules.stop_question(job), send=send
+            )
+        except ConflictError:
+            current, _ = await self.calls.status(job_id, credential)
+            if current.get("state") == "STOPPED":
+                return {
+                    **base,
+                    "outcome": "succeeded",
+                    "state": "STOPPED",
+                    "status": current,
+                    "message": f"Job {job['name']!r} is already stopped; nothing was done.",
+                }
+            raise ConflictError(rules.conflict_sentence("stop", job, current), upstream_status=409) from None
+        except LOST_ANSWER:
+            return {**base, "outcome": "unknown", "message": await self._lost("stop", job_id, credential)}
+        if status is None:
+            return {**base, "outcome": "declined", "message": "The user declined the stop; nothing was sent."}
+        audit_note(deployment_request_id=status.get("deployment_request_id"))
+        outcome, status = await self._follow(job, status, wait, progress, credential)
+        done = {"succeeded": "is stopped", "failed": f"failed to stop ({status.get('state')})"}
+        return {
+            **base,
+            "outcome": outcome,
+            "state": status.get("state"),
+            "deployment_request_id": status.get("deployment_request_id"),
+            "duration_seconds": round(self._clock() - started, 3),
+            "status": status,
+            "message": f"Job {job['name']!r} {done[outcome]}."
+            if outcome in done
+            else f"Qovery accepted the stop of job {job['name']!r}; it is {rules.state_since(status)}. "
+            "get-job-status will tell the end.",
+        }
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    async def list_deployments(
+        self, job_id: Any, *, limit: Any = None, credential: str | None = None
+    ) -> DeploymentList:
+        job_id = validate_job_id(job_id)
+        limit = rules.check_whole_number("limit", limit, 1, MAX_DEPLOYMENT_LIMIT, DEFAULT_DEPLOYMENT_LIMIT)
+        history = await self.calls.history(job_id, credential)
+        return {
+            "job_id": job_id,
+            "results": history[:limit],
+            "total": len(history),
+            "truncated": len(history) > limit,
+            "message": f"{min(limit, len(history))} of {len(history)} deployment(s), newest first."
+            if history
+            else "This job has no deployment yet.",
+        }
+
+    async def get_logs(
+        self,
+        job_id: Any,
+        *,
+        execution_id: Any = None,
+        lines: Any = None,
+        errors_only: Any = None,
+        credential: str | None = None,
+    ) -> JobLogs:
+        job_id = validate_job_id(job_id)
+        count = rules.check_whole_number("lines", lines, 1, MAX_LOG_LINES, DEFAULT_LOG_LINES)
+        only_errors = rules.check_flag("errors_only", errors_only)
+        execution_id = rules.check_execution_id(execution_id)
+        job = await self.calls.job(job_id, credential)
+        empty: JobLogs = {
+            "job_id": job_id,
+            "execution_id": execution_id,
+            "lines": [],
+            "omitted": 0,
+            "message": "",
+        }
+        if execution_id is None:
+            history = await self.calls.history(job_id, credential)
+            if not history:
+                return {**empty, "message": f"Job {job['name']!r} has no deployment yet, so it has no logs."}
+            execution_id = rules.execution_id_of(history[0])
+        entries = await self.calls.environment_logs(str(job["environment"]["id"]), credential)
+        chosen = logs.select_lines(
+            entries, job_id, execution_id=execution_id, lines=count, errors_only=only_errors
+        )
+        shown = [logs.compact_line(line) for line in chosen["lines"]]
+        if not shown:
+            what = "error lines" if only_errors else "lines"
+            message = (
+                f"The environment's logs hold no {what} of execution {execution_id} of job {job['name']!r} "
+                "(Qovery keeps an environment's last 1000 lines)."
+            )
+        else:
+            left = f"; {chosen['omitted']} older line(s) left out" if chosen["omitted"] else ""
+            message = f"{len(shown)} line(s) of execution {execution_id}, newest last{left}."
+        return {
+            **empty,
+            "execution_id": execution_id,
+            "lines": shown,
+            "omitted": chosen["omitted"],
+            "message": message,
+        }
+
+    # -- the parts -------------------------------------------------------------------------------
+
+    async def _follow(
+        self,
+        job: Mapping[str, Any],
+        status: dict[str, Any],
+        wait: int,
+        progress: Progress | None,
+        credential: str | None,
+    ) -> tuple[rules.Outcome, dict[str, Any]]:
+        """Read the status until a final state or the end of the wait: one request at a time, backing off."""
+        started = self._clock()
+        job_id, name = str(job["id"]), f"Job {job.get('name')!r}"
+        request_id = status.get("deployment_request_id")
+        seen_executing = status.get("state") == "EXECUTING"
+        outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
+        delay: float | None = None
+        retry_after: float | None = None
+        while outcome == "still-running":
+            remaining = wait - (self._clock() - started)
+            if remaining <= 0:
+                break
+            delay = rules.next_poll_delay(delay, retry_after=retry_after, remaining=remaining)
+            await self._sleep(delay)
+            try:
+                current, retry_after = await self.calls.status(job_id, credential)
+            except RateLimitedError as exc:
+                retry_after = exc.retry_after_seconds
+                continue
+            if current.get("state") != status.get("state") and progress is not None:
+                with contextlib.suppress(Exception):  # progress is a courtesy: it never fails the call
+                    await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
+            status = current
+            seen_executing = seen_executing or status.get("state") == "EXECUTING"
+            outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
+        return outcome, status
+
+    async def _tail(self, job: Mapping[str, Any], execution_id: Any, credential: str | None) -> logs.LogTail:
+        try:
+            entries = await self.calls.environment_logs(str(job["environment"]["id"]), credential)
+        except JobError:
+            return {"lines": [], "errors": [], "omitted": 0}
+        mine = logs.select_lines(entries, str(job["id"]), execution_id=execution_id, lines=len(entries))
+        return logs.failure_tail(mine["lines"])
+
+    async def _conflict(self, what: str, job: Mapping[str, Any], credential: str | None) -> ConflictError:
+        try:
+            status, _ = await self.calls.status(str(job["id"]), credential)
+        except JobError:
+            status = None
+        return ConflictError(rules.conflict_sentence(what, job, status), upstream_status=409)
+
+    async def _after_lost_answer(
+        self, job_id: str, newest_before: str | None, credential: str | None
+    ) -> dict[str, Any] | None:
+        """The status of the deployment the lost request started, when the history shows a new one."""
+        try:
+            history = await self.calls.history(job_id, credential)
+            status, _ = await self.calls.status(job_id, credential)
+        except JobError:
+            return None
+        if history and rules.execution_id_of(history[0]) != newest_before:
+            return status
+        return None
+
+    async def _lost(self, what: str, job_id: str, credential: str | None) -> str:
+        try:
+            status: dict[str, Any] | None = (await self.calls.status(job_id, credential))[0]
+        except JobError:
+            status = None
+        return rules.lost_answer_sentence(what, status)

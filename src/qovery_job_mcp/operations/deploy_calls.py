@@ -1,0 +1,139 @@
+"""Every Qovery call of the deploy toolset, in one small place: reads retried, writes sent once.
+
+The job operations use `QoveryClient.request`, which retries 502/503/504 and timeouts for every
+method. That is right for reads and for a PUT that replaces a whole job, but a deploy sent twice is
+two deployments: so writes go through a sibling client with a single attempt, and a lost answer is
+reported, never re-sent.
+
+PHASE 2 (after the client is split into transport/retry/errors): replace `single_attempt` with the
+transport's own per-call "no retry" option, and these methods with the renamed request call. Nothing
+else in the toolset touches the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from qovery_job_mcp.operations.validation import MAX_NESTING, nesting_exceeds
+from qovery_job_mcp.qovery.client import QoveryClient, not_found_error, parse_retry_after
+from qovery_job_mcp.qovery.deployments import DeploymentHistoryPage, EnvironmentLogList
+from qovery_job_mcp.qovery.errors import UnexpectedAnswerError
+from qovery_job_mcp.qovery.models import NOTHING_CHANGED, Job, JobStatus, parse_answer
+
+#: Qovery keeps a service's 20 last deployments; the history is always read whole.
+HISTORY_PAGE_SIZE = 20
+
+
+def single_attempt(client: QoveryClient) -> QoveryClient:
+    """A client like `client` that never retries: the one a write goes through.
+
+    Reads the client's settings, including two private ones (credential, transport) until the
+    refactored transport offers a per-call retry switch (see the module docstring).
+    """
+    return QoveryClient(
+        client.base_url,
+        credential=client._credential,
+        timeout=client.timeout,
+        connect_timeout=client.connect_timeout,
+        max_attempts=1,
+        deadline=client.deadline,
+        transport=client._transport,
+        auth_scheme=client.auth_scheme,
+        sleep=client._sleep,
+        clock=client._clock,
+    )
+
+
+def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
+    try:
+        payload = response.json()
+    except (ValueError, RecursionError):
+        raise UnexpectedAnswerError(
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. {consequence}"
+        ) from None
+    if nesting_exceeds(payload, MAX_NESTING):
+        raise UnexpectedAnswerError(
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is nested too deep. "
+            f"{consequence}"
+        )
+    return payload
+
+
+class DeployCalls:
+    """The toolset's Qovery calls; `credential` on each call is a caller's own Qovery credential."""
+
+    def __init__(self, client: QoveryClient, write_client: QoveryClient | None = None) -> None:
+        self.client = client
+        self.write_client = write_client or single_attempt(client)
+        # Only a pool made here is closed here: a given transport (the demo's) belongs to `client`.
+        self._owns_write_pool = write_client is None and client._transport is None
+
+    async def aclose(self) -> None:
+        if self._owns_write_pool:
+            await self.write_client.aclose()
+
+    async def job(self, job_id: str, credential: str | None) -> dict[str, Any]:
+        response = await self.client.request("GET", f"/job/{job_id}", credential=credential)
+        if response.status_code == 404:
+            raise not_found_error(job_id)
+        payload = _json(response, "job")
+        parse_answer(Job, payload, "job")
+        return dict(payload)
+
+    async def status(self, job_id: str, credential: str | None) -> tuple[dict[str, Any], float | None]:
+        """The job's status, and the Retry-After Qovery attached to it (None when it did not)."""
+        response = await self.client.request("GET", f"/job/{job_id}/status", credential=credential)
+        if response.status_code == 404:
+            raise not_found_error(job_id)
+        payload = _json(response, "status")
+        parse_answer(JobStatus, payload, "status")
+        return dict(payload), parse_retry_after(response.headers.get("Retry-After"))
+
+    async def history(self, job_id: str, credential: str | None) -> list[dict[str, Any]]:
+        """The job's deployments, newest first (Qovery keeps the 20 last)."""
+        response = await self.client.request(
+            "GET",
+            f"/job/{job_id}/deploymentHistoryV2",
+            params={"pageSize": str(HISTORY_PAGE_SIZE)},
+            credential=credential,
+        )
+        if response.status_code == 404:
+            raise not_found_error(job_id)
+        payload = _json(response, "deployment history")
+        parse_answer(DeploymentHistoryPage, payload, "deployment history")
+        return [dict(entry) for entry in payload.get("results") or []]
+
+    async def environment_logs(self, environment_id: str, credential: str | None) -> list[dict[str, Any]]:
+        response = await self.client.request(
+            "GET", f"/environment/{environment_id}/logs", credential=credential
+        )
+        if response.status_code == 404:
+            return []
+        payload = _json(response, "environment logs")
+        parse_answer(EnvironmentLogList, payload, "environment logs")
+        return [dict(line) for line in payload]
+
+    async def start(
+        self,
+        job_id: str,
+        action: str,
+        *,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, str] | None,
+        credential: str | None,
+        consequence: str,
+    ) -> dict[str, Any]:
+        """POST /job/{id}/{deploy|redeploy|stop}, one attempt; the 202 Status Qovery answers with.
+
+        A 409 raises ConflictError (the caller says what runs); a lost answer raises the client's
+        UpstreamUnavailableError/UpstreamTimeoutError, or UnexpectedAnswerError for an unreadable 202.
+        """
+        response = await self.write_client.request(
+            "POST", f"/job/{job_id}/{action}", params=params, json_body=body, credential=credential
+        )
+        if response.status_code == 404:
+            raise not_found_error(job_id)
+        payload = _json(response, f"answer to the {action}", consequence)
+        parse_answer(JobStatus, payload, f"answer to the {action}", consequence)
+        return dict(payload)
