@@ -42,11 +42,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     configure_audit(settings.audit_log)
     if settings.transport == "http" and settings.confirm != "off" and not settings.state_key:
-        from qovery_job_mcp.confirmation import state_key_warning
+        from qovery_job_mcp.mcp_server.sealing import state_key_warning
 
         logging.getLogger("qovery_job_mcp").warning("%s", state_key_warning(None, http=True))
-    with startup_objects():
-        from qovery_job_mcp.operations import UnknownOperationError
+    from qovery_job_mcp.catalog import UnknownOperationError
 
     try:
         serve(settings)
@@ -104,7 +103,7 @@ def build_client(settings: Settings) -> QoveryClient:
         from qovery_job_mcp.demo import demo_client
 
         return demo_client(settings)
-    from qovery_job_mcp.qovery.client import client_from_settings
+    from qovery_job_mcp.wiring import client_from_settings
 
     return client_from_settings(settings)
 

@@ -14,14 +14,15 @@ from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from qovery_job_mcp import __version__
-from qovery_job_mcp.config import Settings
-from qovery_job_mcp.confirmation import StateSealer
+from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
+from qovery_job_mcp.mcp_server.sealing import StateSealer
 from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
-from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for, select_operations
-from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
+from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
+from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import InvalidInputError
+from qovery_job_mcp.wiring import client_from_settings
 
 SERVER_NAME = "qovery-job-mcp"
 INSTRUCTIONS = """Tools for Qovery jobs (cron and lifecycle containers deployed by Qovery to Kubernetes). Every tool
@@ -107,15 +108,12 @@ def build_server(
         log_level=settings.log_level,
         request_state_security=sealer.request_state_security(),
     )
-    names = select_operations(
-        read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools
-    )
+    names = settings.offered_tools
     server.refusals = refusals_for(names, read_only=settings.read_only)
     deps = ToolDeps(
-        operations=JobOperations(client),
+        operations=JobOperations(client, confirm=settings.confirm),
         resolve_credential=resolve_credential,
-        secrets=tuple(s for s in (settings.api_key, settings.auth_token, settings.state_key) if s),
-        confirm=settings.confirm,
+        secrets=server_secrets(settings),
         transport=settings.transport,
     )
     register_tools(server, deps, names)
