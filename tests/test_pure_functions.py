@@ -20,7 +20,7 @@ from qovery_job_mcp.qovery.errors import closest_name, quote_input, unknown_name
 from qovery_job_mcp.qovery.retry_policy import parse_retry_after
 from qovery_job_mcp.qovery.transport import authorization_header
 from qovery_job_mcp.redaction import REDACTED, json_text, occurs_in_json, redact, redact_value
-from qovery_job_mcp.web.access import caller_credential
+from qovery_job_mcp.web.credentials import caller_credential
 
 # RFC 7386, Appendix A: every example, as (original, patch, result).
 RFC_7386_EXAMPLES: list[tuple[Any, Any, Any]] = [

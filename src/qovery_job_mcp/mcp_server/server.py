@@ -10,7 +10,7 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, InputRequiredResult
+from mcp.types import CallToolResult, InputRequiredResult, Tool
 from pydantic import ValidationError
 
 from qovery_job_mcp import __version__
@@ -36,9 +36,31 @@ the user itself, naming the job; a decline is a normal result, not an error: do 
 
 
 class JobServer(MCPServer[Any]):
-    """MCPServer whose refusals are sentences: a tool it does not offer, arguments of the wrong type."""
+    """MCPServer whose refusals are sentences (a tool it does not offer, arguments of the wrong type), and whose
+    tools' input schemas are closed (`additionalProperties: false`).
+
+    The closed schema states what `call_tool` enforces: an argument the schema does not name is refused, never
+    silently dropped (a misspelt `dryRun` must not turn a preview into a change). Both go through the SDK's public
+    `list_tools` / `call_tool`, not its tool manager.
+    """
 
     refusals: Mapping[str, str] = MappingProxyType({})
+    _schemas: Mapping[str, dict[str, Any]] | None = None
+
+    def add_tool(self, *args: Any, **kwargs: Any) -> None:
+        super().add_tool(*args, **kwargs)
+        self._schemas = None
+
+    async def list_tools(self) -> list[Tool]:
+        return [
+            tool.model_copy(update={"input_schema": {**tool.input_schema, "additionalProperties": False}})
+            for tool in await super().list_tools()
+        ]
+
+    async def _input_schema(self, name: str) -> dict[str, Any] | None:
+        if self._schemas is None:
+            self._schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
+        return self._schemas.get(name)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -46,10 +68,10 @@ class JobServer(MCPServer[Any]):
         reason = self.refusals.get(name)
         if reason is not None:
             raise ToolError(reason)
-        tool = self._tool_manager.get_tool(name)
-        if tool is not None:
+        schema = await self._input_schema(name)
+        if schema is not None:
             try:
-                check_arguments(name, arguments, tool.parameters)
+                check_arguments(name, arguments, schema)
             except InvalidInputError as exc:
                 raise ToolError(f"Error executing tool {name}: {exc.message}") from None
         try:
@@ -81,7 +103,7 @@ def build_server(
     instructions: str = INSTRUCTIONS,
     resolve_credential: CredentialResolver = no_caller_credential,
     sealer: StateSealer | None = None,
-) -> MCPServer[Any]:
+) -> JobServer:
     """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions.
 
     `sealer` seals confirmation state (tests pass one with a fake clock); by default it is keyed

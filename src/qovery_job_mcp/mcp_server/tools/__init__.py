@@ -22,11 +22,7 @@ assert tuple(TOOLS) == OPERATION_NAMES, "one tool per catalogued operation, in t
 
 
 def register_tools(server: MCPServer[Any], deps: ToolDeps, names: Iterable[str] = OPERATION_NAMES) -> None:
-    """Add the named tools; each input schema is closed (`additionalProperties: false`).
-
-    The schema states what JobServer.call_tool enforces: an argument the schema does not name is
-    refused, never silently dropped (a misspelt `dryRun` must not turn a preview into a change).
-    """
+    """Add the named tools (a `JobServer` lists each input schema closed and enforces it)."""
     wanted = set(names)
     for name, tool in TOOLS.items():
         if name not in wanted:
@@ -39,7 +35,6 @@ def register_tools(server: MCPServer[Any], deps: ToolDeps, names: Iterable[str] 
             description=tool.description,
             annotations=annotations_for(operation),
         )
-        server._tool_manager.get_tool(name).parameters["additionalProperties"] = False  # type: ignore[union-attr]
 
 
 __all__ = ["TOOLS", "ToolDeps", "register_tools"]

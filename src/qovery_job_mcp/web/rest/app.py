@@ -31,9 +31,9 @@ from qovery_job_mcp.qovery.models import CommitList
 from qovery_job_mcp.web.access import (
     AccessMiddleware,
     AccessPolicy,
-    credential_from_headers,
     metrics_endpoint,
 )
+from qovery_job_mcp.web.credentials import credential_from_headers
 from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_document
 from qovery_job_mcp.web.rest import input as parse
 from qovery_job_mcp.web.rest.openapi import (
