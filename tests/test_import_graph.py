@@ -27,3 +27,13 @@ def import_cycles() -> list[tuple[str, ...]]:
 
 def test_the_package_has_no_import_cycle() -> None:
     assert import_cycles() == []
+
+
+def test_reading_settings_loads_neither_the_core_nor_pydantic() -> None:
+    """`load_settings` runs before anything else at start: it checks tool names against the tiny catalog only."""
+    graph = grimp.build_graph(PACKAGE, include_external_packages=True, cache_dir=None)
+    config = {"qovery_job_mcp.config", *graph.find_descendants("qovery_job_mcp.config")}
+    reached = set().union(*(graph.find_upstream_modules(module) for module in config)) - config
+    ours = {module for module in reached if module.startswith(PACKAGE)}
+    assert ours <= {"qovery_job_mcp", "qovery_job_mcp.catalog"}, sorted(ours)
+    assert not reached & {"pydantic", "mcp", "httpx", "starlette"}
