@@ -42,6 +42,10 @@ class WriteSteps(Protocol, Generic[P, R_co]):
     job_id: str
     what: str
     """For the strict refusal: "delete a job", "edit a job"."""
+    plan_is_sent: bool
+    """True when `send` sends what `read` planned (an edit's full request): that plan must then be read under the
+    lock. False when the read only names the target (a delete): a plan read just before the lock, with nobody
+    asked in between, is sent as it is, as it was before (one GET, one DELETE)."""
 
     async def read(self) -> P:
         """Read the job and plan the write (raises a JobError to stop it)."""
@@ -90,10 +94,12 @@ async def run_write(
         return steps.declined(planned, reply.message)
     else:
         audit_note(confirmed="yes")
-    async with locks.hold(steps.job_id):  # time passed while the user thought: is it still that job?
-        now = await steps.read()
+    async with locks.hold(steps.job_id):
+        if reply.verdict is Verdict.CANNOT_ASK:  # nobody was asked: no time passed since the read
+            return await steps.send(await steps.read() if steps.plan_is_sent else planned)
+        now = await steps.read()  # time passed while the user thought: is it still that job?
         binding = steps.binding(now)
-        if reply.verdict is Verdict.YES and binding is not None:
+        if binding is not None:
             changed = changed_keys(question.binding, binding)
             if changed:
                 audit_note(outcome="refused", reason=JOB_CHANGED)

@@ -59,6 +59,7 @@ class DeleteSteps:
 
     tool = "delete-job"
     what = "delete a job"
+    plan_is_sent = False
 
     def __init__(
         self, operations: JobCalls, job_id: str, *, skip_reconcile: bool, credential: str | None
@@ -112,6 +113,7 @@ class EditSteps:
 
     tool = "edit-job"
     what = "edit a job"
+    plan_is_sent = True
 
     def __init__(
         self,
