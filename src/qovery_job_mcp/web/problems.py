@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "urn:qovery-job-mcp:problem:"
 
-#: Titles of the kinds the web layer itself refuses with; typed errors carry their own (errors.py).
+#: Titles of the kinds the web layer itself refuses with; typed errors carry their own (qovery/errors.py).
 WEB_TITLES: Mapping[str, str] = {
     "method-not-allowed": "Method not allowed",
     "payload-too-large": "Body too large",

@@ -1,6 +1,7 @@
 """The five MCP tools: one declarative spec per tool, registered in the catalog's order.
 
-Which tools a server offers is decided in operations.select_operations, for every adapter alike.
+Which tools a server offers is decided once, in `Settings.offered_tools` (catalog.select_operations), for every
+adapter alike.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ class ToolDeps:
 class ToolSpec:
     """One tool: its name, its description for the model, and how to build its function.
 
-    Title and hints are not here: they come from the operation catalog (operations.CATALOG).
+    Title and hints are not here: they come from the operation catalog (catalog.CATALOG).
     """
 
     name: str
