@@ -15,8 +15,9 @@ from mcp import Client
 
 from qovery_job_mcp.config import Settings
 from qovery_job_mcp.mcp_server.server import build_server
-from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
+from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.wiring import client_from_settings
 from tests.support.loopback import serve_on_loopback
 
 API_KEY = "qov_test_0123456789abcdefSECRET"

@@ -25,7 +25,7 @@ from mcp import Client
 from mcp.types import ElicitResult, InputRequiredResult
 
 from qovery_job_mcp.audit import caller_fingerprint
-from qovery_job_mcp.confirmation import INPUT_KEY
+from qovery_job_mcp.mcp_server.eliciting import INPUT_KEY
 from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.operations import JobOperations
 from qovery_job_mcp.simulation.faults import Fault

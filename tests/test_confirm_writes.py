@@ -21,7 +21,7 @@ from mcp.types import ElicitRequestParams, ElicitResult, ErrorData, InputRequire
 
 from qovery_job_mcp.audit import caller_fingerprint
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.confirmation import INPUT_KEY
+from qovery_job_mcp.mcp_server.eliciting import INPUT_KEY
 from qovery_job_mcp.mcp_server.server import build_server
 from tests.conftest import API_KEY, CLEANUP, NIGHTLY, FakeTime, LiveQovery, make_qovery_client, make_settings
 

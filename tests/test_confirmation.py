@@ -26,19 +26,11 @@ from mcp.types import (
     TextContent,
 )
 
-from qovery_job_mcp.confirmation import (
-    CONFIRM_SCHEMA,
-    INPUT_KEY,
-    Answer,
-    Confirmation,
-    JobRef,
-    Outcome,
-    StateSealer,
-    ask,
-    load_state_key,
-    plan_hash,
-    state_key_warning,
-)
+from qovery_job_mcp.mcp_server.confirm_sentences import Answer, Outcome
+from qovery_job_mcp.mcp_server.eliciting import CONFIRM_SCHEMA, INPUT_KEY, ask
+from qovery_job_mcp.mcp_server.sealing import StateSealer, state_key_warning
+from qovery_job_mcp.operations.confirming import JobRef, plan_hash
+from qovery_job_mcp.operations.confirming import Question as Confirmation
 
 pytestmark = pytest.mark.anyio
 
@@ -418,16 +410,12 @@ async def test_retry_without_an_answer_asks_again() -> None:
 # --- the pieces -------------------------------------------------------------------------------------------------
 
 
-def test_state_key_from_the_environment() -> None:
-    assert load_state_key({}) is None
-    assert load_state_key({"QOVERY_MCP_STATE_KEY": "  "}) is None
-    assert load_state_key({"QOVERY_MCP_STATE_KEY": "x" * 40}) == b"x" * 40
-    with pytest.raises(ValueError, match="at least 32 bytes; it is 31"):
-        load_state_key({"QOVERY_MCP_STATE_KEY": "x" * 31})
-    with pytest.raises(ValueError, match="at least 32 bytes"):
+def test_sealer_refuses_a_short_key_and_says_when_its_key_is_its_own() -> None:
+    """The key itself is read (and its length refused) by config's QOVERY_MCP_STATE_KEY option."""
+    with pytest.raises(ValueError, match="at least 32 bytes; it is 5"):
         StateSealer(b"short")
-    assert not StateSealer.from_environment({"QOVERY_MCP_STATE_KEY": "x" * 32}).ephemeral
-    assert StateSealer.from_environment({}).ephemeral
+    assert not StateSealer(b"x" * 32).ephemeral
+    assert StateSealer().ephemeral
 
 
 def test_warning_is_due_only_for_http_without_a_key() -> None:

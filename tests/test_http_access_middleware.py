@@ -10,7 +10,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from qovery_job_mcp.config import DEFAULT_ALLOWED_HOSTS, DEFAULT_ALLOWED_ORIGINS
-from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, caller_credential
+from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy
+from qovery_job_mcp.web.credentials import caller_credential
 
 pytestmark = pytest.mark.anyio
 

@@ -15,11 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qovery_job_mcp.boundary import secrets_in_play
-from qovery_job_mcp.qovery.client import authorization_header, parse_retry_after
 from qovery_job_mcp.qovery.edit import diff, merge_patch, pointer, pointer_parts, undo_patch, version_of
 from qovery_job_mcp.qovery.errors import closest_name, quote_input, unknown_name_sentence
+from qovery_job_mcp.qovery.retry_policy import parse_retry_after
+from qovery_job_mcp.qovery.transport import authorization_header
 from qovery_job_mcp.redaction import REDACTED, json_text, occurs_in_json, redact, redact_value
-from qovery_job_mcp.web.access import caller_credential
+from qovery_job_mcp.web.credentials import caller_credential
 
 # RFC 7386, Appendix A: every example, as (original, patch, result).
 RFC_7386_EXAMPLES: list[tuple[Any, Any, Any]] = [

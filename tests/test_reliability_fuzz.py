@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from mcp import Client
 from mcp.types import CallToolResult
 
+from qovery_job_mcp.mcp_server.http import build_http_app
 from qovery_job_mcp.mcp_server.server import build_server
-from qovery_job_mcp.web.hosting import build_http_app
 from tests.conftest import (
     API_KEY,
     CLEANUP,

@@ -13,8 +13,9 @@ from typing import Any
 import anyio
 import pytest
 
-from qovery_job_mcp.qovery.client import POOL_SIZE, QoveryClient
+from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import UpstreamTimeoutError, UpstreamUnavailableError
+from qovery_job_mcp.qovery.transport import POOL_SIZE
 from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import DEMO_API_KEY, NIGHTLY_JOB_ID
 from tests.conftest import FakeTime

@@ -18,7 +18,8 @@ from typing import Any
 
 from qovery_job_mcp import metrics
 from qovery_job_mcp.audit import AuditRecord, caller_fingerprint, emit, recording
-from qovery_job_mcp.operations.catalog import SPECS
+from qovery_job_mcp.catalog import SPECS
+from qovery_job_mcp.operations.confirming import Passthrough
 from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
 from qovery_job_mcp.redaction import json_text, occurs_in_json, redact, redact_value
 
@@ -50,13 +51,6 @@ class Outcome:
     failure: Failure | None = None
     #: An answer the adapter renders itself (MCP's InputRequiredResult, asking the user first).
     passthrough: Any = None
-
-
-@dataclass(frozen=True)
-class Passthrough:
-    """Returned by an operation when its answer is for the adapter to send as it is, not a result."""
-
-    value: Any
 
 
 #: Kinds this server refuses on its own (nothing reached Qovery): audited as `refused`, not `failed`.

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from qovery_job_mcp.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from mcp.server import MCPServer
-
+    from qovery_job_mcp.mcp_server.server import JobServer
     from qovery_job_mcp.qovery.client import QoveryClient
 
 
@@ -42,11 +41,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     configure_audit(settings.audit_log)
     if settings.transport == "http" and settings.confirm != "off" and not settings.state_key:
-        from qovery_job_mcp.confirmation import state_key_warning
+        from qovery_job_mcp.mcp_server.sealing import state_key_warning
 
         logging.getLogger("qovery_job_mcp").warning("%s", state_key_warning(None, http=True))
-    with startup_objects():
-        from qovery_job_mcp.operations import UnknownOperationError
+    from qovery_job_mcp.catalog import UnknownOperationError
 
     try:
         serve(settings)
@@ -93,7 +91,7 @@ def serve(settings: Settings, **uvicorn_choices: Any) -> None:
 
         run_stdio(server)
         return
-    from qovery_job_mcp.web.hosting import serve_http
+    from qovery_job_mcp.mcp_server.http import serve_http
 
     serve_http(server, settings, **uvicorn_choices)
 
@@ -104,12 +102,12 @@ def build_client(settings: Settings) -> QoveryClient:
         from qovery_job_mcp.demo import demo_client
 
         return demo_client(settings)
-    from qovery_job_mcp.qovery.client import client_from_settings
+    from qovery_job_mcp.wiring import client_from_settings
 
     return client_from_settings(settings)
 
 
-def _build(settings: Settings) -> MCPServer[Any]:
+def _build(settings: Settings) -> JobServer:
     from qovery_job_mcp.mcp_server.server import INSTRUCTIONS, build_server
     from qovery_job_mcp.mcp_server.tools._render import no_caller_credential
 
@@ -121,7 +119,7 @@ def _build(settings: Settings) -> MCPServer[Any]:
     resolve_credential = no_caller_credential
     if settings.transport != "stdio" and settings.credentials_mode == "per-request":
         # No server key: each HTTP request's own Authorization is forwarded to Qovery for that request.
-        from qovery_job_mcp.web.hosting import caller_credential_from_context
+        from qovery_job_mcp.mcp_server.http import caller_credential_from_context
 
         resolve_credential = caller_credential_from_context
     return build_server(

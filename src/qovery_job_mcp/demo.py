@@ -10,10 +10,11 @@ from __future__ import annotations
 import httpx
 
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
+from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import DEMO_API_KEY, DEMO_JOBS
 from qovery_job_mcp.simulation.faults import ALL_FAULTS, ChaosPolicy
+from qovery_job_mcp.wiring import client_from_settings
 
 
 def demo_chaos(settings: Settings) -> ChaosPolicy | None:

@@ -10,18 +10,19 @@ from typing import Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import CallToolResult, InputRequiredResult
+from mcp.types import CallToolResult, InputRequiredResult, Tool
 from pydantic import ValidationError
 
 from qovery_job_mcp import __version__
-from qovery_job_mcp.config import Settings
-from qovery_job_mcp.confirmation import StateSealer
+from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
+from qovery_job_mcp.mcp_server.sealing import StateSealer
 from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
-from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for, select_operations
-from qovery_job_mcp.qovery.client import QoveryClient, client_from_settings
+from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
+from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import InvalidInputError
+from qovery_job_mcp.wiring import client_from_settings
 
 SERVER_NAME = "qovery-job-mcp"
 INSTRUCTIONS = """Tools for Qovery jobs (cron and lifecycle containers deployed by Qovery to Kubernetes). Every tool
@@ -35,9 +36,31 @@ the user itself, naming the job; a decline is a normal result, not an error: do 
 
 
 class JobServer(MCPServer[Any]):
-    """MCPServer whose refusals are sentences: a tool it does not offer, arguments of the wrong type."""
+    """MCPServer whose refusals are sentences (a tool it does not offer, arguments of the wrong type), and whose
+    tools' input schemas are closed (`additionalProperties: false`).
+
+    The closed schema states what `call_tool` enforces: an argument the schema does not name is refused, never
+    silently dropped (a misspelt `dryRun` must not turn a preview into a change). Both go through the SDK's public
+    `list_tools` / `call_tool`, not its tool manager.
+    """
 
     refusals: Mapping[str, str] = MappingProxyType({})
+    _schemas: Mapping[str, dict[str, Any]] | None = None
+
+    def add_tool(self, *args: Any, **kwargs: Any) -> None:
+        super().add_tool(*args, **kwargs)
+        self._schemas = None
+
+    async def list_tools(self) -> list[Tool]:
+        return [
+            tool.model_copy(update={"input_schema": {**tool.input_schema, "additionalProperties": False}})
+            for tool in await super().list_tools()
+        ]
+
+    async def _input_schema(self, name: str) -> dict[str, Any] | None:
+        if self._schemas is None:
+            self._schemas = {tool.name: tool.input_schema for tool in await self.list_tools()}
+        return self._schemas.get(name)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -45,10 +68,10 @@ class JobServer(MCPServer[Any]):
         reason = self.refusals.get(name)
         if reason is not None:
             raise ToolError(reason)
-        tool = self._tool_manager.get_tool(name)
-        if tool is not None:
+        schema = await self._input_schema(name)
+        if schema is not None:
             try:
-                check_arguments(name, arguments, tool.parameters)
+                check_arguments(name, arguments, schema)
             except InvalidInputError as exc:
                 raise ToolError(f"Error executing tool {name}: {exc.message}") from None
         try:
@@ -80,7 +103,7 @@ def build_server(
     instructions: str = INSTRUCTIONS,
     resolve_credential: CredentialResolver = no_caller_credential,
     sealer: StateSealer | None = None,
-) -> MCPServer[Any]:
+) -> JobServer:
     """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions.
 
     `sealer` seals confirmation state (tests pass one with a fake clock); by default it is keyed
@@ -107,15 +130,12 @@ def build_server(
         log_level=settings.log_level,
         request_state_security=sealer.request_state_security(),
     )
-    names = select_operations(
-        read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools
-    )
+    names = settings.offered_tools
     server.refusals = refusals_for(names, read_only=settings.read_only)
     deps = ToolDeps(
-        operations=JobOperations(client),
+        operations=JobOperations(client, confirm=settings.confirm),
         resolve_credential=resolve_credential,
-        secrets=tuple(s for s in (settings.api_key, settings.auth_token, settings.state_key) if s),
-        confirm=settings.confirm,
+        secrets=server_secrets(settings),
         transport=settings.transport,
     )
     register_tools(server, deps, names)

@@ -1,13 +1,16 @@
-"""The operations core: what every adapter calls, in three parts.
+"""The operations core: what every adapter calls.
 
-- `catalog`: the five operations' names, titles and safety classes; tool selection.
 - `validation`: every input rule and limit, checked before Qovery is called.
 - `jobs`: `JobOperations`, the Qovery calls and the shapes of their results.
+- `confirming`: the confirmation port (`Question`, `Verdict`, `Reply`, `Confirmer`, `NEVER_ASKS`).
+- `locks`: the per-job write lock (`JobLocks`, `InProcessJobLocks`).
+- `write_flow` and `writes`: the one write flow, and edit/delete as its steps.
 
-Adapters import from here; the names below are the core's public surface.
+The catalog (names, titles, safety classes, tool selection) is `qovery_job_mcp.catalog`, at the bottom of the
+layers; it is re-exported here. Adapters import from here; the names below are the core's public surface.
 """
 
-from qovery_job_mcp.operations.catalog import (
+from qovery_job_mcp.catalog import (
     CATALOG,
     OPERATION_NAMES,
     SPECS,
@@ -16,7 +19,20 @@ from qovery_job_mcp.operations.catalog import (
     refusals_for,
     select_operations,
 )
-from qovery_job_mcp.operations.jobs import JobOperations, dry_run_result, job_version, missing_job_result
+from qovery_job_mcp.operations.confirming import (
+    NEVER_ASKS,
+    Confirmer,
+    JobRef,
+    Passthrough,
+    Question,
+    Reply,
+    Verdict,
+    asks_before,
+    plan_hash,
+    settled,
+)
+from qovery_job_mcp.operations.jobs import JobOperations, dry_run_result
+from qovery_job_mcp.operations.locks import InProcessJobLocks, JobLocks
 from qovery_job_mcp.operations.validation import (
     DEFAULT_COMMIT_LIMIT,
     GIT_SHA_RE,
@@ -29,6 +45,7 @@ from qovery_job_mcp.operations.validation import (
     validate_job_id,
     validate_limit,
 )
+from qovery_job_mcp.operations.writes import job_version, missing_job_result
 
 __all__ = [
     "CATALOG",
@@ -36,19 +53,31 @@ __all__ = [
     "GIT_SHA_RE",
     "MAX_COMMIT_LIMIT",
     "MAX_NESTING",
+    "NEVER_ASKS",
     "OPERATION_NAMES",
     "SPECS",
+    "Confirmer",
+    "InProcessJobLocks",
+    "JobLocks",
     "JobOperations",
+    "JobRef",
     "OperationSpec",
+    "Passthrough",
+    "Question",
+    "Reply",
     "UnknownOperationError",
+    "Verdict",
+    "asks_before",
     "check_arguments",
     "check_edit_arguments",
     "dry_run_result",
     "job_version",
     "missing_job_result",
     "nesting_exceeds",
+    "plan_hash",
     "refusals_for",
     "select_operations",
+    "settled",
     "validate_commit_ref",
     "validate_job_id",
     "validate_limit",

@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from qovery_job_mcp.operations.validation import MAX_NESTING, nesting_exceeds
-from qovery_job_mcp.qovery.client import QoveryClient, not_found_error, parse_retry_after
+from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentHistoryPage, EnvironmentLogList
 from qovery_job_mcp.qovery.errors import UnexpectedAnswerError
 from qovery_job_mcp.qovery.models import NOTHING_CHANGED, Job, JobStatus, parse_answer
+from qovery_job_mcp.qovery.retry_policy import parse_retry_after
+from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
 #: Qovery keeps a service's 20 last deployments; the history is always read whole.
 HISTORY_PAGE_SIZE = 20

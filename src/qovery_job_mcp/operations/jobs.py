@@ -7,13 +7,13 @@ The MCP tools and the REST adapter are thin shells around `JobOperations`; valid
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Mapping
 from typing import Any
 
-import anyio
-
 from qovery_job_mcp.audit import note as audit_note
+from qovery_job_mcp.config import ConfirmPolicy
+from qovery_job_mcp.operations.confirming import NEVER_ASKS, Confirmer, Passthrough
+from qovery_job_mcp.operations.locks import InProcessJobLocks, JobLocks
 from qovery_job_mcp.operations.validation import (
     MAX_NESTING,
     check_edit_arguments,
@@ -22,11 +22,12 @@ from qovery_job_mcp.operations.validation import (
     validate_job_id,
     validate_limit,
 )
-from qovery_job_mcp.qovery.client import QoveryClient, not_found_error, response_attempts
+from qovery_job_mcp.operations.write_flow import run_write
+from qovery_job_mcp.operations.writes import DeleteSteps, EditSteps
+from qovery_job_mcp.qovery.client import QoveryClient, response_attempts
 from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, plan_edit, undo_patch, version_of
 from qovery_job_mcp.qovery.errors import (
     InvalidInputError,
-    JobNotFoundError,
     UnexpectedAnswerError,
     VersionMismatchError,
     quote_input,
@@ -41,6 +42,7 @@ from qovery_job_mcp.qovery.models import (
     JobStatus,
     parse_answer,
 )
+from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
 #: What to say when the answer to a PUT cannot be read: the edit itself may well have been applied.
 EDIT_MAY_HAVE_LANDED = (
@@ -66,46 +68,23 @@ def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
     return payload
 
 
-def job_version(job: Mapping[str, Any]) -> str:
-    """The version of a job as read (what an edit's `expected_version` or REST's If-Match compares with)."""
-    return version_of(job_to_request(job))
-
-
-class _PerJobLocks:
-    """One lock per job id, from an edit's read to its PUT: two edits of a job in one process never overlap.
-
-    Locks are dropped when nobody holds or waits for them, so the table stays as small as the
-    number of jobs being edited right now.
-    """
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[anyio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, job_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(job_id) or (anyio.Lock(), 0)
-        self._locks[job_id] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[job_id]
-            if users <= 1:
-                del self._locks[job_id]
-            else:
-                self._locks[job_id] = (lock, users - 1)
-
-
 #: How many versions' settings the server remembers, to say what changed since a stale expected_version.
 REMEMBERED_VERSIONS = 256
 
 
 class JobOperations:
-    """One instance per process; `credential` on each call carries a caller's own Qovery credential."""
+    """One instance per process; `credential` on each call carries a caller's own Qovery credential.
 
-    def __init__(self, client: QoveryClient) -> None:
+    `confirm` is the `--confirm` policy: which writes ask through the caller's `Confirmer` first (REST builds its
+    operations with `off`: it has nobody to ask). `locks` serializes the writes to one job (in-process by default).
+    """
+
+    def __init__(
+        self, client: QoveryClient, *, confirm: ConfirmPolicy = "off", locks: JobLocks | None = None
+    ) -> None:
         self.client = client
-        self._edit_locks = _PerJobLocks()
+        self.confirm = confirm
+        self.locks: JobLocks = locks or InProcessJobLocks()
         self._versions: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def _remember(self, version: str, request: dict[str, Any]) -> None:
@@ -114,15 +93,12 @@ class JobOperations:
         while len(self._versions) > REMEMBERED_VERSIONS:
             self._versions.popitem(last=False)
 
-    def edit_lock(self, job_id: str) -> AbstractAsyncContextManager[None]:
-        """The job's edit lock, for a flow that reads, asks and then applies (mcp_server/confirm.py)."""
-        return self._edit_locks.hold(job_id)
-
     async def get_job(self, job_id: Any, *, credential: str | None = None) -> dict[str, Any]:
         job_id = validate_job_id(job_id)
-        return await self._fetch_job(job_id, credential)
+        return await self.fetch_job(job_id, credential)
 
-    async def _fetch_job(self, job_id: str, credential: str | None) -> dict[str, Any]:
+    async def fetch_job(self, job_id: str, credential: str | None) -> dict[str, Any]:
+        """Read a job whose id is already validated (404: JobNotFoundError)."""
         response = await self.client.request("GET", f"/job/{job_id}", credential=credential)
         if response.status_code == 404:
             raise not_found_error(job_id)
@@ -169,8 +145,13 @@ class JobOperations:
         return {"results": commits[:limit], "total": len(commits), "truncated": len(commits) > limit}
 
     async def delete_job(
-        self, job_id: Any, *, skip_reconcile: bool = False, credential: str | None = None
-    ) -> DeleteResult:
+        self,
+        job_id: Any,
+        *,
+        skip_reconcile: bool = False,
+        credential: str | None = None,
+        confirmer: Confirmer = NEVER_ASKS,
+    ) -> DeleteResult | Passthrough:
         """Read the job first, so the result names it and keeps the settings that would recreate it.
 
         The extra GET costs one round trip; in exchange a lost answer to the DELETE can be told
@@ -182,16 +163,13 @@ class JobOperations:
             raise InvalidInputError(
                 f"skip_reconcile must be true or false, got {quote_input(skip_reconcile)}."
             )
-        try:
-            job = await self._fetch_job(job_id, credential)
-        except JobNotFoundError:
-            return missing_job_result(job_id)
-        return await self.delete_read_job(job, skip_reconcile=skip_reconcile, credential=credential)
+        steps = DeleteSteps(self, job_id, skip_reconcile=skip_reconcile, credential=credential)
+        return await run_write(steps, policy=self.confirm, confirmer=confirmer, locks=self.locks)
 
     async def delete_read_job(
         self, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
     ) -> DeleteResult:
-        """The DELETE itself, for a job already read (the confirmation flow reads it to ask the user)."""
+        """The DELETE itself, for a job already read (under its lock, by the write flow)."""
         job_id = str(job["id"])
         audit_note(job_id=job_id, job_name=job.get("name"))
         named: DeleteResult = {
@@ -228,7 +206,7 @@ class JobOperations:
         self, job_id: str, body: Any, *, replace: bool, expected_version: str | None, credential: str | None
     ) -> tuple[dict[str, Any], EditPlan]:
         """Read the job and plan the edit; refuse it when the job changed since `expected_version`."""
-        job = await self._fetch_job(job_id, credential)
+        job = await self.fetch_job(job_id, credential)
         audit_note(job_name=job.get("name"))
         plan = plan_edit(job, body, replace=replace)
         audit_note(changes=[change["path"] for change in plan["changes"]])
@@ -251,7 +229,8 @@ class JobOperations:
         replace: bool = False,
         expected_version: Any = None,
         credential: str | None = None,
-    ) -> EditResult:
+        confirmer: Confirmer = NEVER_ASKS,
+    ) -> EditResult | Passthrough:
         job_id = validate_job_id(job_id)
         audit_note(job_id=job_id, dry_run=dry_run is True)
         check_edit_arguments(body, dry_run=dry_run, replace=replace, expected_version=expected_version)
@@ -260,14 +239,13 @@ class JobOperations:
                 job_id, body, replace=replace, expected_version=expected_version, credential=credential
             )
             return dry_run_result(job, plan)
-        async with self._edit_locks.hold(job_id):
-            job, plan = await self.plan(
-                job_id, body, replace=replace, expected_version=expected_version, credential=credential
-            )
-            return await self.apply(job, plan, credential=credential)
+        steps = EditSteps(
+            self, job_id, body, replace=replace, expected_version=expected_version, credential=credential
+        )
+        return await run_write(steps, policy=self.confirm, confirmer=confirmer, locks=self.locks)
 
     async def apply(self, job: dict[str, Any], plan: EditPlan, *, credential: str | None) -> EditResult:
-        """Send a planned edit; the caller holds the job's edit lock (or knows nobody else edits it)."""
+        """Send a planned edit; the caller (the write flow) holds the job's lock."""
         job_id = str(job["id"])
         if not plan["changes"]:
             return {
@@ -299,17 +277,6 @@ class JobOperations:
             "Qovery applies them at the next deployment. To undo, call edit-job with `body` set to `undo` and "
             f"`expected_version` {version!r}.",
         }
-
-
-def missing_job_result(job_id: str) -> DeleteResult:
-    """delete-job's answer for a job that is not there: not an error (a retried delete lands here)."""
-    audit_note(outcome="failed", status=404, reason="not-found")
-    return {
-        "job_id": job_id,
-        "deleted": False,
-        "message": f"No job with id {job_id} exists (already deleted, or not visible to these credentials); "
-        "nothing was deleted.",
-    }
 
 
 def dry_run_result(job: Mapping[str, Any], plan: EditPlan) -> EditResult:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 import uvicorn
 
 from qovery_job_mcp import metrics
-from qovery_job_mcp.web.access import send_problem
+from qovery_job_mcp.web.problems import send_problem
 
 if TYPE_CHECKING:
     from types import FrameType

@@ -1,6 +1,7 @@
 """The five MCP tools: one declarative spec per tool, registered in the catalog's order.
 
-Which tools a server offers is decided in operations.select_operations, for every adapter alike.
+Which tools a server offers is decided once, in `Settings.offered_tools` (catalog.select_operations), for every
+adapter alike.
 """
 
 from __future__ import annotations
@@ -22,11 +23,7 @@ assert tuple(TOOLS) == OPERATION_NAMES, "one tool per catalogued operation, in t
 
 
 def register_tools(server: MCPServer[Any], deps: ToolDeps, names: Iterable[str] = OPERATION_NAMES) -> None:
-    """Add the named tools; each input schema is closed (`additionalProperties: false`).
-
-    The schema states what JobServer.call_tool enforces: an argument the schema does not name is
-    refused, never silently dropped (a misspelt `dryRun` must not turn a preview into a change).
-    """
+    """Add the named tools (a `JobServer` lists each input schema closed and enforces it)."""
     wanted = set(names)
     for name, tool in TOOLS.items():
         if name not in wanted:
@@ -39,7 +36,6 @@ def register_tools(server: MCPServer[Any], deps: ToolDeps, names: Iterable[str] 
             description=tool.description,
             annotations=annotations_for(operation),
         )
-        server._tool_manager.get_tool(name).parameters["additionalProperties"] = False  # type: ignore[union-attr]
 
 
 __all__ = ["TOOLS", "ToolDeps", "register_tools"]

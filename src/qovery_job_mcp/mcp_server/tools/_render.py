@@ -16,8 +16,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnnotations
 
 from qovery_job_mcp.boundary import run_operation, secrets_in_play
-from qovery_job_mcp.config import ConfirmPolicy
-from qovery_job_mcp.operations import JobOperations, OperationSpec
+from qovery_job_mcp.catalog import OperationSpec
+from qovery_job_mcp.mcp_server.eliciting import McpConfirmer
+from qovery_job_mcp.operations import NEVER_ASKS, Confirmer, JobOperations
 from qovery_job_mcp.qovery.client import WAIT_REPORTER
 
 #: Finds the calling user's own Qovery credential for one request (per-request credential mode).
@@ -37,8 +38,7 @@ class ToolDeps:
     operations: JobOperations
     resolve_credential: CredentialResolver = no_caller_credential
     secrets: tuple[str, ...] = field(default=(), repr=False)
-    #: When writes ask the user first (QOVERY_MCP_CONFIRM), and the transport for the audit line.
-    confirm: ConfirmPolicy = "delete"
+    #: The transport, for the audit line. (When writes ask first is the operations' policy.)
     transport: str = "stdio"
 
 
@@ -46,7 +46,7 @@ class ToolDeps:
 class ToolSpec:
     """One tool: its name, its description for the model, and how to build its function.
 
-    Title and hints are not here: they come from the operation catalog (operations.CATALOG).
+    Title and hints are not here: they come from the operation catalog (catalog.CATALOG).
     """
 
     name: str
@@ -68,28 +68,20 @@ async def run_tool(
     deps: ToolDeps,
     ctx: Context[Any, Any] | None,
     name: str,
-    call: Callable[[str | None], Awaitable[Any]],
-) -> CallToolResult:
-    """Run one operation with the caller's credential and render its outcome as MCP."""
-    result = await run_asking_tool(deps, ctx, name, call)
-    if isinstance(result, InputRequiredResult):
-        raise TypeError(f"{name} asked the user a question but is not declared to")  # pragma: no cover
-    return result
-
-
-async def run_asking_tool(
-    deps: ToolDeps,
-    ctx: Context[Any, Any] | None,
-    name: str,
-    call: Callable[[str | None], Awaitable[Any]],
+    call: Callable[[str | None, Confirmer], Awaitable[Any]],
 ) -> CallToolResult | InputRequiredResult:
-    """`run_tool` for a write that may first ask the user (2026-07-28: its answer is the question)."""
+    """Run one operation with the caller's credential and a confirmer that asks through this call's client.
+
+    A write may answer with its question instead of a result (2026-07-28): the client asks the user, then calls
+    again with the answer.
+    """
     credential = deps.resolve_credential(ctx)
+    confirmer: Confirmer = McpConfirmer(ctx) if ctx is not None else NEVER_ASKS
     reporting = WAIT_REPORTER.set(ctx.report_progress) if ctx is not None else None
     try:
         outcome = await run_operation(
             name,
-            lambda: call(credential),
+            lambda: call(credential, confirmer),
             secrets=secrets_in_play(deps.secrets, credential),
             transport=deps.transport,
             credential=credential,
@@ -100,7 +92,7 @@ async def run_asking_tool(
     if outcome.failure is not None:
         raise ToolError(outcome.failure.sentence)
     if isinstance(outcome.passthrough, InputRequiredResult):
-        return outcome.passthrough  # the client asks the user, then calls again with the answer
+        return outcome.passthrough
     return CallToolResult(
         content=[TextContent(type="text", text=outcome.text or "null")], structured_content=outcome.value
     )

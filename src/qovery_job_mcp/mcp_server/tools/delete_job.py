@@ -8,15 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
-from qovery_job_mcp.mcp_server.confirm import asks_before, delete_confirmed
 from qovery_job_mcp.mcp_server.tools._params import JobId
-from qovery_job_mcp.mcp_server.tools._render import (
-    ToolDeps,
-    ToolFunction,
-    ToolSpec,
-    run_asking_tool,
-    run_tool,
-)
+from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolFunction, ToolSpec, run_tool
 from qovery_job_mcp.qovery.models import DeleteResult
 
 NAME = "delete-job"
@@ -39,20 +32,13 @@ def build(deps: ToolDeps) -> ToolFunction:
             ),
         ] = False,
     ) -> Annotated[CallToolResult, DeleteResult] | InputRequiredResult:
-        if asks_before(deps.confirm, NAME):
-            return await run_asking_tool(
-                deps,
-                ctx,
-                NAME,
-                lambda cred: delete_confirmed(
-                    deps.operations, ctx, deps.confirm, job_id, skip_reconcile=skip_reconcile, credential=cred
-                ),
-            )
         return await run_tool(
             deps,
             ctx,
             NAME,
-            lambda cred: deps.operations.delete_job(job_id, skip_reconcile=skip_reconcile, credential=cred),
+            lambda cred, confirmer: deps.operations.delete_job(
+                job_id, skip_reconcile=skip_reconcile, credential=cred, confirmer=confirmer
+            ),
         )
 
     return delete_job

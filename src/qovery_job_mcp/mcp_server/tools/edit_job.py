@@ -8,15 +8,8 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
-from qovery_job_mcp.mcp_server.confirm import asks_before, edit_confirmed
 from qovery_job_mcp.mcp_server.tools._params import JobId
-from qovery_job_mcp.mcp_server.tools._render import (
-    ToolDeps,
-    ToolFunction,
-    ToolSpec,
-    run_asking_tool,
-    run_tool,
-)
+from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolFunction, ToolSpec, run_tool
 from qovery_job_mcp.qovery.models import EditResult
 
 NAME = "edit-job"
@@ -59,33 +52,18 @@ def build(deps: ToolDeps) -> ToolFunction:
             ),
         ] = None,
     ) -> Annotated[CallToolResult, EditResult] | InputRequiredResult:
-        if dry_run is False and asks_before(deps.confirm, NAME):
-            return await run_asking_tool(
-                deps,
-                ctx,
-                NAME,
-                lambda cred: edit_confirmed(
-                    deps.operations,
-                    ctx,
-                    deps.confirm,
-                    job_id,
-                    body,
-                    replace=replace,
-                    expected_version=expected_version,
-                    credential=cred,
-                ),
-            )
         return await run_tool(
             deps,
             ctx,
             NAME,
-            lambda cred: deps.operations.edit_job(
+            lambda cred, confirmer: deps.operations.edit_job(
                 job_id,
                 body,
                 dry_run=dry_run,
                 replace=replace,
                 expected_version=expected_version,
                 credential=cred,
+                confirmer=confirmer,
             ),
         )
 

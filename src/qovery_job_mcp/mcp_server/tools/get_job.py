@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, InputRequiredResult
 
 from qovery_job_mcp.mcp_server.tools._params import JobId
 from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolFunction, ToolSpec, run_tool
@@ -20,8 +20,12 @@ questions about how a job is configured."""
 
 
 def build(deps: ToolDeps) -> ToolFunction:
-    async def get_job_id(job_id: JobId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, Job]:
-        return await run_tool(deps, ctx, NAME, lambda cred: deps.operations.get_job(job_id, credential=cred))
+    async def get_job_id(
+        job_id: JobId, ctx: Context[Any, Any]
+    ) -> Annotated[CallToolResult, Job] | InputRequiredResult:
+        return await run_tool(
+            deps, ctx, NAME, lambda cred, _: deps.operations.get_job(job_id, credential=cred)
+        )
 
     return get_job_id
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, InputRequiredResult
 
 from qovery_job_mcp.mcp_server.tools._params import JobId
 from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolFunction, ToolSpec, run_tool
@@ -19,9 +19,11 @@ per-step durations in seconds. Use it to answer "did the job run / why did it fa
 
 
 def build(deps: ToolDeps) -> ToolFunction:
-    async def get_job_status(job_id: JobId, ctx: Context[Any, Any]) -> Annotated[CallToolResult, JobStatus]:
+    async def get_job_status(
+        job_id: JobId, ctx: Context[Any, Any]
+    ) -> Annotated[CallToolResult, JobStatus] | InputRequiredResult:
         return await run_tool(
-            deps, ctx, NAME, lambda cred: deps.operations.get_status(job_id, credential=cred)
+            deps, ctx, NAME, lambda cred, _: deps.operations.get_status(job_id, credential=cred)
         )
 
     return get_job_status

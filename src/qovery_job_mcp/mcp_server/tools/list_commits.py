@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import Field
 
 from qovery_job_mcp.mcp_server.tools._params import JobId
@@ -36,12 +36,12 @@ def build(deps: ToolDeps) -> ToolFunction:
                 description=f"How many commits to return, 1 to {MAX_COMMIT_LIMIT}.", ge=1, le=MAX_COMMIT_LIMIT
             ),
         ] = DEFAULT_COMMIT_LIMIT,
-    ) -> Annotated[CallToolResult, CommitList]:
+    ) -> Annotated[CallToolResult, CommitList] | InputRequiredResult:
         return await run_tool(
             deps,
             ctx,
             NAME,
-            lambda cred: deps.operations.list_commits(
+            lambda cred, _: deps.operations.list_commits(
                 job_id, start_id=start_id, git_commit_id=git_commit_id, limit=limit, credential=cred
             ),
         )

@@ -2,8 +2,10 @@
 
 A thin shell over JobOperations, like the MCP tools: the same validation, the same Qovery calls,
 the same sentences. What is REST-specific lives here: mapping outcomes to HTTP statuses, answering
-errors as RFC 9457 problem documents, 405 with `Allow`, read-only mode and the Host rule. Strict
-parsing of what callers send is in rest_input.py, the OpenAPI document in rest_openapi.py.
+errors as RFC 9457 problem documents, 405 with `Allow`, and read-only mode. Strict parsing of what
+callers send is in web/rest/input.py, the OpenAPI document in web/rest/openapi.py; caller
+authentication and the Host rule wrap it from web/access.py. REST has nobody to ask: its writes run
+with `NEVER_ASKS`, and its operations are built with the policy `off` (cli.py).
 """
 
 from __future__ import annotations
@@ -22,16 +24,16 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qovery_job_mcp.boundary import Failure, run_operation, secrets_in_play
-from qovery_job_mcp.config import Settings
-from qovery_job_mcp.operations import JobOperations, job_version, refusals_for, select_operations
+from qovery_job_mcp.config import Settings, server_secrets
+from qovery_job_mcp.operations import NEVER_ASKS, JobOperations, job_version, refusals_for, settled
 from qovery_job_mcp.qovery.errors import JobError, JobNotFoundError, quote_input
 from qovery_job_mcp.qovery.models import CommitList
 from qovery_job_mcp.web.access import (
     AccessMiddleware,
     AccessPolicy,
-    credential_from_headers,
     metrics_endpoint,
 )
+from qovery_job_mcp.web.credentials import credential_from_headers
 from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_document
 from qovery_job_mcp.web.rest import input as parse
 from qovery_job_mcp.web.rest.openapi import (
@@ -46,7 +48,6 @@ logger = logging.getLogger("qovery_job_mcp.web.rest.app")
 JOB_PATH = "/v1/job/{jobid}"
 COMMIT_PATH = "/v1/job/{jobid}/commit"
 STATUS_PATH = "/v1/job/{jobid}/status"
-LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class MethodNotAllowedError(JobError):
@@ -183,9 +184,7 @@ class _Resource:
 
 def _enabled_operations(settings: Settings) -> tuple[set[str], Mapping[str, str]]:
     """The operationIds this server offers, and for each refused one the catalog's sentence why."""
-    offered = select_operations(
-        read_only=settings.read_only, include=settings.tools, exclude=settings.exclude_tools
-    )
+    offered = settings.offered_tools
     refusals = refusals_for(offered, read_only=settings.read_only)
     enabled: set[str] = set()
     reasons: dict[str, str] = {}
@@ -204,7 +203,7 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
     The app owns `operations` from here on: its Qovery client is closed at shutdown.
     """
     surface = _Surface(
-        secrets=tuple(s for s in (settings.api_key, settings.auth_token) if s),
+        secrets=server_secrets(settings),
         per_request=settings.credentials_mode == "per-request",
     )
 
@@ -218,13 +217,16 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
         job_id = parse.job_id_from_path(request)
         params = parse.query(request, dry_run=parse.boolean)
         body = await parse.json_body(request, (JSON,) if replace else (MERGE_PATCH_JSON, JSON))
-        result = await operations.edit_job(
-            job_id,
-            body,
-            dry_run=params.get("dry_run", False),
-            replace=replace,
-            expected_version=parse.if_match(request),
-            credential=credential,
+        result = settled(
+            await operations.edit_job(
+                job_id,
+                body,
+                dry_run=params.get("dry_run", False),
+                replace=replace,
+                expected_version=parse.if_match(request),
+                credential=credential,
+                confirmer=NEVER_ASKS,  # REST has nobody to ask
+            )
         )
         return Answer(result, {"ETag": etag(result["version"])})
 
@@ -237,8 +239,13 @@ def build_rest_app(settings: Settings, operations: JobOperations) -> ASGIApp:
     async def delete_job(request: Request, credential: str | None) -> None:
         job_id = parse.job_id_from_path(request)
         params = parse.query(request, skip_reconcile=parse.boolean)
-        result = await operations.delete_job(
-            job_id, skip_reconcile=params.get("skip_reconcile", False), credential=credential
+        result = settled(
+            await operations.delete_job(
+                job_id,
+                skip_reconcile=params.get("skip_reconcile", False),
+                credential=credential,
+                confirmer=NEVER_ASKS,
+            )
         )
         if not result["deleted"]:
             raise JobNotFoundError(result["message"], upstream_status=404)

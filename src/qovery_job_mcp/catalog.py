@@ -2,6 +2,7 @@
 
 Tool selection (`--tools`, `--exclude-tools`, `--read-only`) and the sentences that say why an
 operation is not offered live here too, so the MCP server and REST refuse in the same words.
+It imports nothing of the project: `config` checks tool names against it without loading the core.
 """
 
 from __future__ import annotations

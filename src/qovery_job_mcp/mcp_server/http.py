@@ -1,4 +1,4 @@
-"""Streamable HTTP hosting: the MCP endpoint on /mcp behind the access checks, /healthz, graceful exit.
+"""Streamable HTTP hosting of the MCP server: /mcp behind the web layer's access checks, /healthz, /metrics.
 
 Layers, outermost first: drain (503 while shutting down) > access (Host/Origin compared
 case-insensitively, caller auth, and problem documents for the SDK's own plain-text refusals) >
@@ -18,12 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from qovery_job_mcp.config import Settings
-from qovery_job_mcp.web.access import (
-    AccessMiddleware,
-    AccessPolicy,
-    credential_from_headers,
-    metrics_endpoint,
-)
+from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, metrics_endpoint
+from qovery_job_mcp.web.credentials import credential_from_headers
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context

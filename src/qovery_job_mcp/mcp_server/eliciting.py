@@ -1,0 +1,189 @@
+"""The MCP adapter's `Confirmer`: ask the user through the client, in whichever protocol era it speaks.
+
+The user sees a form with exactly one boolean property, `confirm`:
+
+- 2025-11-25 (handshake era): a standalone `elicitation/create` request (form mode) in the middle of the call;
+  the answer comes back before `ask` returns.
+- 2026-07-28: `ask` returns an `Answer` whose `input_required` (an `InputRequiredResult` carrying the elicitation
+  and a `requestState`, sealed by sealing.StateSealer) the tool returns as its result. The client asks the user
+  and calls the tool again with the answer and the state echoed; on that call `ask` reads both back and checks the
+  state against the question rebuilt from the job as it is then.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+from mcp import MCPError
+from mcp.server.mcpserver import Context
+from mcp.shared.exceptions import NoBackChannelError
+from mcp.types import ElicitRequest, ElicitRequestFormParams, ElicitResult, InputRequiredResult
+from mcp.types.version import is_version_at_least
+
+from qovery_job_mcp.mcp_server.confirm_sentences import Answer, Outcome, answer_for, refused_answer
+from qovery_job_mcp.mcp_server.sealing import REFUSED, compact
+from qovery_job_mcp.operations.confirming import Question, Reply, Verdict, changed_keys
+
+__all__ = ["CONFIRM_SCHEMA", "INPUT_KEY", "McpConfirmer", "ask", "compare"]
+
+INPUT_KEY: Final = "confirm"
+"""The key of the one elicitation in `InputRequiredResult.input_requests` (and of its answer)."""
+
+CONFIRM_SCHEMA: Final[Mapping[str, Any]] = {
+    "type": "object",
+    "properties": {
+        "confirm": {
+            "type": "boolean",
+            "title": "Confirm",
+            "description": "true to go ahead; false to leave the job as it is.",
+            "default": False,
+        }
+    },
+    "required": ["confirm"],
+}
+
+_MODERN_VERSION: Final = "2026-07-28"
+"""First revision that asks through `InputRequiredResult` instead of a mid-call `elicitation/create`."""
+
+_STATE_FORMAT: Final = 1
+
+
+class McpConfirmer:
+    """The `Confirmer` of one MCP tool call: asks through `ctx`'s client; its verdict is all the core sees."""
+
+    def __init__(self, ctx: Context[Any, Any]) -> None:
+        self.ctx = ctx
+
+    async def confirm(self, question: Question) -> Reply:
+        answer = await ask(self.ctx, question)
+        if answer.outcome is Outcome.PENDING:
+            return Reply(Verdict.PENDING, answer.message, pending=answer.input_required)
+        if answer.outcome is Outcome.UNSUPPORTED:
+            return Reply(Verdict.CANNOT_ASK, answer.message)
+        if answer.confirmed:
+            return Reply(Verdict.YES, answer.message)
+        return Reply(Verdict.NO, answer.message, reason=answer.reason)
+
+
+async def ask(
+    ctx: Context[Any, Any],
+    question: Question,
+    *,
+    recheck: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+) -> Answer:
+    """Ask the user to confirm `question`, in the client's protocol era.
+
+    On 2026-07-28 the first call returns PENDING: return `answer.input_required` from the tool. The client's retry
+    runs the tool again; build `question` again from the job as it is then, and this call reads the answer back.
+
+    `recheck`, when given, is awaited after a yes that arrived within this call (2025-11-25) and returns the
+    binding recomputed from the job as it is now; a difference gives JOB_CHANGED. On 2026-07-28 the retry's own
+    `question.binding` is that recomputation.
+    """
+    try:
+        request = ctx.request_context
+    except ValueError:
+        return answer_for(Outcome.UNSUPPORTED, question, detail="no client is attached to this call")
+    if is_version_at_least(request.protocol_version, _MODERN_VERSION):
+        state = ctx.request_state
+        if state is not None:
+            return _read_back(ctx, question, state)
+        if not _can_elicit_form(ctx):
+            return answer_for(Outcome.UNSUPPORTED, question)
+        return _pending(question)
+    if not _can_elicit_form(ctx):
+        return answer_for(Outcome.UNSUPPORTED, question)
+    try:
+        result = await request.session.elicit_form(
+            message=question.message(), requested_schema=_schema(), related_request_id=request.request_id
+        )
+    except NoBackChannelError:
+        return answer_for(
+            Outcome.UNSUPPORTED, question, detail="this connection cannot carry a question mid-call"
+        )
+    except MCPError as exc:
+        return answer_for(Outcome.ELICITATION_FAILED, question, detail=exc.message)
+    answer = _from_result(result, question)
+    if answer.confirmed and recheck is not None:
+        return compare(question, dict(question.binding), dict(await recheck()))
+    return answer
+
+
+def _schema() -> dict[str, Any]:
+    """A fresh copy of `CONFIRM_SCHEMA` for each request."""
+    schema: dict[str, Any] = json.loads(compact(CONFIRM_SCHEMA))
+    return schema
+
+
+def _can_elicit_form(ctx: Context[Any, Any]) -> bool:
+    """Form elicitation declared; a bare `elicitation: {}` (before modes existed) counts, url-only does not."""
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    return elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+
+
+def _pending(question: Question) -> Answer:
+    state: dict[str, Any] = {
+        "confirmation": _STATE_FORMAT,
+        "tool": question.tool,
+        "job": question.job.id,
+        "binding": dict(question.binding),
+    }
+    form = ElicitRequestFormParams(message=question.message(), requested_schema=_schema())
+    result = InputRequiredResult(
+        input_requests={INPUT_KEY: ElicitRequest(params=form)}, request_state=compact(state)
+    )
+    return answer_for(Outcome.PENDING, question, input_required=result)
+
+
+def _read_back(ctx: Context[Any, Any], question: Question, state: str) -> Answer:
+    try:
+        decoded = json.loads(state)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, dict):
+        return answer_for(Outcome.STATE_UNREADABLE, question)
+    refused = decoded.get(REFUSED)
+    if refused is not None:
+        return refused_answer(question, decoded)
+    binding = decoded.get("binding")
+    if (
+        decoded.get("confirmation") != _STATE_FORMAT
+        or not isinstance(decoded.get("tool"), str)
+        or not isinstance(decoded.get("job"), str)
+        or not isinstance(binding, dict)
+    ):
+        return answer_for(Outcome.STATE_UNREADABLE, question)
+    if decoded["tool"] != question.tool or decoded["job"] != question.job.id:
+        issued = f"{decoded['tool']} on job id {decoded['job']}"
+        return answer_for(Outcome.STATE_OTHER_TARGET, question, detail=issued)
+    response = (ctx.input_responses or {}).get(INPUT_KEY)
+    if response is None:
+        return _pending(question)  # retried without an answer: ask again, under a fresh state
+    if not isinstance(response, ElicitResult):
+        return answer_for(Outcome.INVALID_ANSWER, question)
+    answer = _from_result(response, question)
+    if not answer.confirmed:
+        return answer
+    return compare(question, binding, dict(question.binding))
+
+
+def _from_result(result: ElicitResult, question: Question) -> Answer:
+    if result.action == "decline":
+        return answer_for(Outcome.DECLINED, question)
+    if result.action == "cancel":
+        return answer_for(Outcome.CANCELLED, question)
+    confirm = (result.content or {}).get("confirm")
+    if not isinstance(confirm, bool):
+        return answer_for(Outcome.INVALID_ANSWER, question)
+    return answer_for(Outcome.CONFIRMED if confirm else Outcome.NOT_CONFIRMED, question)
+
+
+def compare(question: Question, asked: Mapping[str, Any], now: Mapping[str, Any]) -> Answer:
+    """CONFIRMED when the binding the user was asked about still holds now; JOB_CHANGED, naming what differs, if not."""
+    changed = changed_keys(asked, now)
+    if changed:
+        return answer_for(Outcome.JOB_CHANGED, question, changed=changed)
+    return answer_for(Outcome.CONFIRMED, question)

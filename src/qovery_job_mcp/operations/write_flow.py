@@ -1,0 +1,107 @@
+"""The one write flow: plan, ask when the policy says so, re-check under the job's lock, send.
+
+Every write operation (edit-job, delete-job, and the next ones) describes itself as `WriteSteps` and runs through
+`run_write`; no write and no adapter branches on the `--confirm` policy. What plugs in, and where:
+
+- how a person is asked: the `Confirmer` the adapter passes (operations/confirming.py);
+- how writes to one job are serialized: the `JobLocks` given to `JobOperations` (operations/locks.py);
+- what is sent: `WriteSteps.send`, the only step that writes to Qovery, always under the lock and always on a plan
+  read under that same lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Generic, Protocol, TypeVar
+
+from qovery_job_mcp.audit import note as audit_note
+from qovery_job_mcp.config import ConfirmPolicy
+from qovery_job_mcp.operations.confirming import (
+    JOB_CHANGED,
+    Confirmer,
+    Passthrough,
+    Question,
+    Verdict,
+    asks_before,
+    changed_keys,
+    job_changed_sentence,
+    strict_refusal,
+)
+from qovery_job_mcp.operations.locks import JobLocks
+from qovery_job_mcp.qovery.errors import ConfirmationRequiredError
+
+P = TypeVar("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class WriteSteps(Protocol, Generic[P, R_co]):
+    """What one write operation knows about itself; `run_write` decides the order and the checks."""
+
+    tool: str
+    job_id: str
+    what: str
+    """For the strict refusal: "delete a job", "edit a job"."""
+    plan_is_sent: bool
+    """True when `send` sends what `read` planned (an edit's full request): that plan must then be read under the
+    lock. False when the read only names the target (a delete): a plan read just before the lock, with nobody
+    asked in between, is sent as it is, as it was before (one GET, one DELETE)."""
+
+    async def read(self) -> P:
+        """Read the job and plan the write (raises a JobError to stop it)."""
+        ...
+
+    def question(self, planned: P) -> Question | None:
+        """What to ask about this plan; None when there is nothing to confirm (no job, no change)."""
+        ...
+
+    def binding(self, planned: P) -> Mapping[str, str] | None:
+        """What a yes is bound to, recomputed from a plan; None when the job is gone."""
+        ...
+
+    async def send(self, planned: P) -> R_co:
+        """Send the planned write (or say why nothing needs sending). Called only under the job's lock."""
+        ...
+
+    def declined(self, planned: P, message: str) -> R_co:
+        """The result of a write the user (or the job's change since) stopped."""
+        ...
+
+
+async def run_write(
+    steps: WriteSteps[P, R], *, policy: ConfirmPolicy, confirmer: Confirmer, locks: JobLocks
+) -> R | Passthrough:
+    """Run one write: straight under the lock when the policy does not ask, else ask first and re-check."""
+    if not asks_before(policy, steps.tool):
+        async with locks.hold(steps.job_id):
+            return await steps.send(await steps.read())
+    planned = await steps.read()
+    question = steps.question(planned)
+    if question is None:  # nothing to confirm (no job, no change): send sends nothing either
+        async with locks.hold(steps.job_id):
+            return await steps.send(planned)
+    reply = await confirmer.confirm(question)
+    if reply.verdict is Verdict.PENDING:
+        return Passthrough(reply.pending)
+    if reply.verdict is Verdict.CANNOT_ASK:
+        audit_note(confirmed="not-asked")
+        if policy == "strict":
+            raise ConfirmationRequiredError(strict_refusal(reply, steps.what))
+    elif reply.verdict is Verdict.NO:
+        # A yes to a job that has changed since is refused all the same, but audited as the yes it was.
+        said = "yes" if reply.reason == JOB_CHANGED else "no"
+        audit_note(confirmed=said, outcome="refused", reason=reply.reason)
+        return steps.declined(planned, reply.message)
+    else:
+        audit_note(confirmed="yes")
+    async with locks.hold(steps.job_id):
+        if reply.verdict is Verdict.CANNOT_ASK:  # nobody was asked: no time passed since the read
+            return await steps.send(await steps.read() if steps.plan_is_sent else planned)
+        now = await steps.read()  # time passed while the user thought: is it still that job?
+        binding = steps.binding(now)
+        if binding is not None:
+            changed = changed_keys(question.binding, binding)
+            if changed:
+                audit_note(outcome="refused", reason=JOB_CHANGED)
+                return steps.declined(now, job_changed_sentence(question, changed))
+        return await steps.send(now)

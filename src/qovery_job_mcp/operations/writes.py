@@ -1,0 +1,177 @@
+"""The two writes, edit-job and delete-job, as `WriteSteps` for the one write flow (write_flow.py).
+
+Each says how to read and plan, what to ask, what a yes is bound to, how to send, and what a stopped write
+returns; the order, the confirmation and the lock are the flow's. A new write (deploy, stop) is one more class
+here and one `run_write` call in `JobOperations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from qovery_job_mcp.audit import note as audit_note
+from qovery_job_mcp.operations.confirming import JobRef, Question, plan_hash
+from qovery_job_mcp.qovery.edit import EditPlan, job_to_request, version_of
+from qovery_job_mcp.qovery.errors import JobNotFoundError, quote_input
+from qovery_job_mcp.qovery.models import DeleteResult, EditResult
+
+DELETE_CONSEQUENCE = (
+    "Deletion cannot be undone: Qovery removes the job, its history and its Kubernetes resources."
+)
+EDIT_CONSEQUENCE = "Qovery applies the new settings at the job's next deployment."
+
+
+def job_version(job: Mapping[str, Any]) -> str:
+    """The version of a job as read (what an edit's `expected_version` or REST's If-Match compares with)."""
+    return version_of(job_to_request(job))
+
+
+class JobCalls(Protocol):
+    """The Qovery calls the writes are made of (`JobOperations` provides them)."""
+
+    async def fetch_job(self, job_id: str, credential: str | None) -> dict[str, Any]: ...
+
+    async def plan(
+        self, job_id: str, body: Any, *, replace: bool, expected_version: str | None, credential: str | None
+    ) -> tuple[dict[str, Any], EditPlan]: ...
+
+    async def apply(self, job: dict[str, Any], plan: EditPlan, *, credential: str | None) -> EditResult: ...
+
+    async def delete_read_job(
+        self, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
+    ) -> DeleteResult: ...
+
+
+def missing_job_result(job_id: str) -> DeleteResult:
+    """delete-job's answer for a job that is not there: not an error (a retried delete lands here)."""
+    audit_note(outcome="failed", status=404, reason="not-found")
+    return {
+        "job_id": job_id,
+        "deleted": False,
+        "message": f"No job with id {job_id} exists (already deleted, or not visible to these credentials); "
+        "nothing was deleted.",
+    }
+
+
+class DeleteSteps:
+    """delete-job: the plan is the job as read (None when there is none: a retried delete is not an error)."""
+
+    tool = "delete-job"
+    what = "delete a job"
+    plan_is_sent = False
+
+    def __init__(
+        self, operations: JobCalls, job_id: str, *, skip_reconcile: bool, credential: str | None
+    ) -> None:
+        self.operations = operations
+        self.job_id = job_id
+        self.skip_reconcile = skip_reconcile
+        self.credential = credential
+
+    async def read(self) -> dict[str, Any] | None:
+        try:
+            job = await self.operations.fetch_job(self.job_id, self.credential)
+        except JobNotFoundError:
+            return None
+        return job
+
+    def question(self, planned: dict[str, Any] | None) -> Question | None:
+        if planned is None:
+            return None
+        return Question(
+            tool=self.tool,
+            job=JobRef.of(planned),
+            action="delete",
+            consequence=DELETE_CONSEQUENCE,
+            binding=self.binding(planned) or {},
+        )
+
+    def binding(self, planned: dict[str, Any] | None) -> Mapping[str, str] | None:
+        return None if planned is None else {"version": job_version(planned)}
+
+    async def send(self, planned: dict[str, Any] | None) -> DeleteResult:
+        if planned is None:
+            return missing_job_result(self.job_id)
+        return await self.operations.delete_read_job(
+            planned, skip_reconcile=self.skip_reconcile, credential=self.credential
+        )
+
+    def declined(self, planned: dict[str, Any] | None, message: str) -> DeleteResult:
+        job = planned or {"id": self.job_id}
+        return {
+            "job_id": str(job["id"]),
+            "deleted": False,
+            "message": message,
+            "name": str(job.get("name")),
+            "job_type": str(job.get("job_type")),
+        }
+
+
+class EditSteps:
+    """edit-job: the plan is the job as read and the edit planned on it (a stale expected_version stops it)."""
+
+    tool = "edit-job"
+    what = "edit a job"
+    plan_is_sent = True
+
+    def __init__(
+        self,
+        operations: JobCalls,
+        job_id: str,
+        body: Any,
+        *,
+        replace: bool,
+        expected_version: str | None,
+        credential: str | None,
+    ) -> None:
+        self.operations = operations
+        self.job_id = job_id
+        self.body = body
+        self.replace = replace
+        self.expected_version = expected_version
+        self.credential = credential
+
+    async def read(self) -> tuple[dict[str, Any], EditPlan]:
+        return await self.operations.plan(
+            self.job_id,
+            self.body,
+            replace=self.replace,
+            expected_version=self.expected_version,
+            credential=self.credential,
+        )
+
+    def question(self, planned: tuple[dict[str, Any], EditPlan]) -> Question | None:
+        job, plan = planned
+        if not plan["changes"]:
+            return None  # the edit changes nothing: nothing is sent, nothing to ask
+        return Question(
+            tool=self.tool,
+            job=JobRef.of(job),
+            action="edit",
+            consequence=EDIT_CONSEQUENCE,
+            changes=[
+                f"{change['path']}: {quote_input(change['before'])} -> {quote_input(change['after'])}"
+                for change in plan["changes"]
+            ],
+            binding=self.binding(planned),
+        )
+
+    def binding(self, planned: tuple[dict[str, Any], EditPlan]) -> Mapping[str, str]:
+        job, plan = planned
+        return {"version": job_version(job), "plan": plan_hash(plan["request"])}
+
+    async def send(self, planned: tuple[dict[str, Any], EditPlan]) -> EditResult:
+        job, plan = planned
+        return await self.operations.apply(job, plan, credential=self.credential)
+
+    def declined(self, planned: tuple[dict[str, Any], EditPlan], message: str) -> EditResult:
+        _, plan = planned
+        return {
+            "dry_run": False,
+            "applied": False,
+            "changes": plan["changes"],
+            "version": plan["version"],
+            "request": plan["request"],
+            "message": message,
+        }
