@@ -13,7 +13,8 @@ import json
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,8 +32,22 @@ from qovery_job_mcp.simulation.deployments import (
     seeded_deployments,
 )
 
-if TYPE_CHECKING:
-    from qovery_job_mcp.simulation.api import SimulatedQovery
+
+class SimulatedQovery(Protocol):
+    """What the deployment routes use of the simulator (a protocol, so api.py may import this module)."""
+
+    jobs: dict[str, dict[str, Any]]
+    commits: dict[str, list[dict[str, Any]]]
+    statuses: dict[str, dict[str, Any]]
+
+    async def _guard(self, request: Request, route: str) -> Response | None: ...
+
+    async def _status(self, request: Request) -> Response: ...
+
+    def _with_chaos(
+        self, endpoint: Callable[[Request], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]: ...
+
 
 ORGANIZATION_ID = "5c2e8a4f-7b1d-4e3a-9c6f-0d8b2a4e6c13"
 CLUSTER_ID = "9a7c5e3b-1d2f-4a6e-8b0c-4e6a8c0e2b57"
