@@ -13,7 +13,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -319,6 +320,29 @@ def _switch_source_kind(current: Mapping[str, Any], body: dict[str, Any]) -> dic
     return body
 
 
+def _non_finite_paths(value: Any, parts: list[str]) -> Iterator[str]:
+    """JSON Pointers of every NaN or infinite number in `value` (Python's json reads `NaN` and `1e400`)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield pointer(parts)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite_paths(item, [*parts, str(key)])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _non_finite_paths(item, [*parts, str(index)])
+
+
+def _refuse_non_finite(request: Mapping[str, Any]) -> None:
+    """A request holding NaN or Infinity cannot be sent as JSON: refuse it, naming where, before any write."""
+    paths = list(_non_finite_paths(request, []))
+    if paths:
+        raise InvalidInputError(
+            f"The job's settings hold a number JSON cannot carry (NaN or Infinity) at {', '.join(paths[:5])}: "
+            "Qovery answered it that way, or the edit sets it. Set a finite value there in the same edit, "
+            "or fix it in the Qovery console. Nothing was sent."
+        )
+
+
 def plan_edit(job: Mapping[str, Any], body: Any, *, replace: bool) -> EditPlan:
     """The full JobRequest to PUT for `body`, the changes it makes and the job's current version.
 
@@ -341,6 +365,7 @@ def plan_edit(job: Mapping[str, Any], body: Any, *, replace: bool) -> EditPlan:
     current = job_to_request(job)
     _refuse_unknown_names(body, _published_schema(), current, [])
     request = copy.deepcopy(body) if replace else merge_patch(current, _switch_source_kind(current, body))
+    _refuse_non_finite(request)
     changes = diff(current, request)
     changed_parts = [tuple(pointer_parts(change["path"])) for change in changes]
     _check_published_schema(request, changed_parts)
