@@ -38,10 +38,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(str(exc))
         return
     configure_logging(settings.log_level)
-    from qovery_job_mcp.audit import configure_audit
+    from qovery_job_mcp.audit import AuditLogError, configure_audit
 
-    configure_audit(settings.audit_log)
-    if settings.transport == "http" and settings.confirm != "off" and not settings.state_key:
+    try:
+        configure_audit(settings.audit_log)
+    except AuditLogError as exc:
+        _fail(str(exc))
+        return
+    # Read-only, nothing can be confirmed: the warning about sealing confirmations would only be noise.
+    if (
+        settings.transport == "http"
+        and settings.confirm != "off"
+        and not settings.state_key
+        and not settings.read_only
+    ):
         from qovery_job_mcp.confirmation import state_key_warning
 
         logging.getLogger("qovery_job_mcp").warning("%s", state_key_warning(None, http=True))
