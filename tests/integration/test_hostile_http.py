@@ -107,7 +107,7 @@ def test_9_rest_delete_honours_if_match(upstream: tuple[Hostile, str], fake_time
 def test_17_a_port_of_non_ascii_digits_is_refused(server_key: str, host: bytes) -> None:
     """HTTP headers are read as Latin-1: byte B2 is '²', which str.isdigit() takes for a digit."""
     with httpx.Client(base_url=server_key, timeout=10, headers=MCP_HEADERS) as http:
-        answer = http.post("/mcp", json=INITIALIZE, headers={"Host": host})
+        answer = http.post("/mcp", json=INITIALIZE, headers={b"Host": host})
     assert answer.status_code == 421, answer.text
 
 
