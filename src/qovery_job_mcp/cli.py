@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -63,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ConfigError, UnknownOperationError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        pass
+        # Ctrl-C stops the server; a second one while it winds down must not print a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
