@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from mcp.types import ElicitResult, InputRequiredResult
 
+from qovery_job_mcp.config import ConfigError, load_settings
 from qovery_job_mcp.confirmation import INPUT_KEY
-from tests.conftest import CLEANUP, NIGHTLY, FakeTime
+from tests.conftest import API_KEY, CLEANUP, NIGHTLY, FakeTime
 from tests.support.hostile import Hostile, Reply, captured_audit, hostile_client, hostile_upstream, job_with
 
 pytestmark = pytest.mark.anyio
@@ -157,6 +158,12 @@ async def test_6_one_deadline_per_call_shared_by_its_requests(
     assert fake_time.now - start <= 3.0 or result.is_error
     assert result.is_error, text_of(result)
     assert "deadline" in text_of(result)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 19 #6: phase 2, config.py load_settings must refuse it")
+def test_6_a_deadline_below_the_timeout_is_refused_at_start() -> None:
+    with pytest.raises(ConfigError, match="QOVERY_DEADLINE"):
+        load_settings([], {"QOVERY_API_KEY": API_KEY, "QOVERY_TIMEOUT": "10", "QOVERY_DEADLINE": "3"})
 
 
 @pytest.mark.xfail(strict=True, reason=f"issue 19 #8: {PHASE_2}")
