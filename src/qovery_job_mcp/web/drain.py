@@ -209,9 +209,17 @@ def _bind(host: str, port: int) -> socket.socket:
     from qovery_job_mcp.config import ConfigError
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly, as uvicorn does: asyncio sets TCP_NODELAY only on sockets whose proto
+    # says TCP, and without it answers stall 40 ms on Nagle and delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host.strip("[]"), port), family=family, backlog=2048)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+        return sock
     except OSError as exc:
+        sock.close()
         reason = "it is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
         raise ConfigError(
             f"cannot listen on {listening_line(host, port, '').removeprefix('qovery-job-mcp: listening on ')}: "
