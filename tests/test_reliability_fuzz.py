@@ -284,13 +284,13 @@ async def test_a_body_nested_deeper_than_any_job_is_refused_before_qovery(
 
 
 async def test_a_body_of_several_mib_is_a_correct_call(client: Client, shared: LiveQovery) -> None:
-    description = "é" * (3 * MiB)
-    result = await client.call_tool(
-        "edit-job", {"job_id": NIGHTLY, "body": {"description": description}, "dry_run": True}
-    )
+    # Each string within the edit's bound (issue 19 #18: 65,536 characters), several MiB in all.
+    arguments = ["é" * 60_000] * 52
+    body = {"schedule": {"cronjob": {"arguments": arguments}}}
+    result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": body, "dry_run": True})
     assert not result.is_error
     assert result.structured_content is not None
-    assert result.structured_content["request"]["description"] == description
+    assert result.structured_content["request"]["schedule"]["cronjob"]["arguments"] == arguments
     assert shared.sim.requests_to("PUT") == []
 
 

@@ -65,9 +65,12 @@ def test_a_six_mib_message_is_answered(qovery: LiveQovery) -> None:
         answer = server.call(
             3, "edit-job", {"job_id": NIGHTLY, "body": {"description": big}, "dry_run": True}
         )
-        result = answer["result"]["structuredContent"]
-        assert result["dry_run"] is True
-        assert result["request"]["description"] == big
+        text = answer["result"]["content"][0][
+            "text"
+        ]  # read whole, then refused by the field bound (issue 19 #18)
+        assert answer["result"]["isError"] is True
+        assert "/description may hold at most 255 characters" in text
+        assert len(text) < 600
         assert qovery.sim.requests_to("PUT") == []
 
 

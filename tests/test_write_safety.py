@@ -172,7 +172,7 @@ async def test_loose_arguments_are_refused(client: Client, qovery: LiveQovery) -
         ),
         ("edit-job", {"job_id": NIGHTLY_JOB_ID, "body": '{"cpu": 600}'}, "not a string that contains JSON"),
         ("edit-job", {"job_id": NIGHTLY_JOB_ID, "body": {"cpu": 600}, "dry_run": "yes"}, "true or false"),
-        ("get-job-id", {"job_id": NIGHTLY_JOB_ID, "jobId": NIGHTLY_JOB_ID}, "did you mean 'job_id'?"),
+        ("get-job-id", {"job_id": NIGHTLY_JOB_ID, "jobId": NIGHTLY_JOB_ID}, "'job_id' is already given"),
         ("list-last-job-commits", {"job_id": MIGRATIONS_JOB_ID, "limit": True}, "limit must be integer"),
         ("list-last-job-commits", {"job_id": MIGRATIONS_JOB_ID, "limit": 101}, "from 1 to 100"),
     ]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from qovery_job_mcp.redaction import redact
+from qovery_job_mcp.redaction import redact_value
 
 logger = logging.getLogger("qovery_job_mcp.audit")
 
@@ -109,13 +109,27 @@ def recording(record: AuditRecord | None) -> Iterator[AuditRecord | None]:
         _current.reset(token)
 
 
+#: Characters `str.splitlines()` (and some JSON-lines readers) break a line on that JSON leaves unescaped;
+#: the ones below U+0020 are escaped by json.dumps already.
+_LINE_BREAKS_JSON_KEEPS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def line_text(entry: dict[str, Any], secrets: tuple[str, ...]) -> str:
+    """One audit line: the entry's values scrubbed (decoded values, so no escape hides a key), as one line."""
+    scrubbed = redact_value(json.loads(json.dumps(entry, default=str)), secrets)
+    text = json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
+    for character, escape in _LINE_BREAKS_JSON_KEEPS.items():
+        text = text.replace(character, escape)
+    return text
+
+
 def emit(record: AuditRecord, secrets: tuple[str, ...]) -> None:
     """Write the record's line, scrubbed; a failure to write is reported by the handler, never raised."""
     if record.skip:
         return
-    text = json.dumps(record.line(), ensure_ascii=False, separators=(",", ":"), default=str)
+    text = line_text(record.line(), secrets)
     try:
-        logger.info(redact(text, secrets))
+        logger.info(text)
     except Exception as exc:  # a handler that raises must not fail the write it records
         _report_failure(exc)
 
@@ -140,8 +154,21 @@ class _TolerantStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         _report_failure(sys.exc_info()[1] or OSError("unknown error"))
 
 
+class AuditLogError(Exception):
+    """The `--audit-log` file cannot be opened for appending: refused at start, not found out at the first write."""
+
+
 def configure_audit(path: str | None) -> None:
     """Send audit lines to stderr, or append them to `path`; called once by the command at start."""
+    if path:
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise AuditLogError(
+                f"--audit-log {path!r} cannot be opened for appending ({exc.strerror or type(exc).__name__}); "
+                "give a writable file (its folder must exist)."
+            ) from exc
     for old in list(logger.handlers):
         logger.removeHandler(old)
         old.close()

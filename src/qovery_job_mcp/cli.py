@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,10 +38,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail(str(exc))
         return
     configure_logging(settings.log_level)
-    from qovery_job_mcp.audit import configure_audit
+    from qovery_job_mcp.audit import AuditLogError, configure_audit
 
-    configure_audit(settings.audit_log)
-    if settings.transport == "http" and settings.confirm != "off" and not settings.state_key:
+    try:
+        configure_audit(settings.audit_log)
+    except AuditLogError as exc:
+        _fail(str(exc))
+        return
+    # Read-only, nothing can be confirmed: the warning about sealing confirmations would only be noise.
+    if (
+        settings.transport == "http"
+        and settings.confirm != "off"
+        and not settings.state_key
+        and not settings.read_only
+    ):
         from qovery_job_mcp.mcp_server.sealing import state_key_warning
 
         logging.getLogger("qovery_job_mcp").warning("%s", state_key_warning(None, http=True))
@@ -51,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ConfigError, UnknownOperationError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        pass
+        # Ctrl-C stops the server; a second one while it winds down must not print a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager

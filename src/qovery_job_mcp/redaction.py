@@ -7,17 +7,53 @@ without the REST adapter importing the MCP tool machinery.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
+#: Where this server cuts a long value it quotes (errors.quote_input, the client's error detail).
+CUT = "…"
+#: The escapes JSON text may hold: an upstream body quoted as text can spell a key `\u0071ov_…`.
+_JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every occurrence of each secret (ignoring empty or trivially short ones)."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, REDACTED)
+    """Replace every occurrence of each secret (ignoring empty or trivially short ones).
+
+    Also where the text disguises one: spelled with JSON escapes (an error body quoted as text is
+    decoded and scrubbed, since the reader decodes it too), or cut short by a quote's truncation
+    (the head of a key just before `…` is still a key).
+    """
+    usable = [secret for secret in secrets if secret and len(secret) >= 4]
+    for secret in usable:
+        text = text.replace(secret, REDACTED)
+    if "\\" in text:
+        decoded = _JSON_ESCAPE.sub(_unescape, text)
+        if any(secret in decoded for secret in usable):
+            text = redact(decoded, usable)
+    if CUT in text:
+        text = _redact_cut_heads(text, usable)
     return text
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escape = match.group(1)
+    if escape.startswith("u"):
+        return chr(int(escape[1:], 16))
+    return _SIMPLE_ESCAPES[escape]
+
+
+def _redact_cut_heads(text: str, secrets: list[str]) -> str:
+    """Each cut that ends in the first 4 or more characters of a secret loses them."""
+    pieces = text.split(CUT)
+    for index, piece in enumerate(pieces[:-1]):
+        for secret in secrets:
+            for length in range(min(len(secret) - 1, len(piece)), 3, -1):
+                if piece.endswith(secret[:length]):
+                    pieces[index] = piece[:-length] + REDACTED
+                    break
+    return CUT.join(pieces)
 
 
 def redact_value(value: object, secrets: tuple[str | None, ...]) -> object:

@@ -3,7 +3,8 @@
 The SDK's stdio transport hands a line that is not a JSON-RPC message to the server as an
 exception, and the server drops it after a debug log: the client that sent it waits forever. Here
 every such line gets its JSON-RPC error (-32700 when it is not JSON, -32600 when it is JSON but not
-a message, with the request's id when one can be found), and the server keeps serving.
+a message, with the request's id when one can be found), and the server keeps serving. A request
+whose id is not a string or an integer is one of those, not a notification.
 
 Also handled: a line longer than `MAX_MESSAGE_BYTES` is refused without being held in memory; stdin
 closing ends the server at once (in-flight calls are cancelled: nobody is left to read their
@@ -104,11 +105,22 @@ def _error(request_id: str | int | None, code: int, message: str) -> types.JSONR
 
 
 def parse_line(raw: bytes) -> types.JSONRPCMessage | None:
-    """The message on this line, or None when it is not one."""
+    """The message on this line, or None when it is not one.
+
+    A request whose id is neither a string nor an integer (`true`, `1.5`, an object, null) reads
+    as a notification to the SDK, which drops the id and never answers: it is not a message here,
+    so `error_for` answers it -32600 and the client is not left waiting.
+    """
     try:
-        return types.jsonrpc_message_adapter.validate_json(raw, by_name=False)
+        message = types.jsonrpc_message_adapter.validate_json(raw, by_name=False)
     except (ValidationError, ValueError, RecursionError):
         return None
+    if isinstance(message, types.JSONRPCNotification) and b'"id"' in raw:
+        with suppress(ValueError, RecursionError):
+            body = json.loads(raw)
+            if isinstance(body, dict) and "id" in body:
+                return None
+    return message
 
 
 @contextmanager

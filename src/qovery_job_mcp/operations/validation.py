@@ -15,6 +15,7 @@ from typing import Any
 from qovery_job_mcp.qovery.edit import plan_edit
 from qovery_job_mcp.qovery.errors import (
     InvalidInputError,
+    closest_name,
     quote_input,
     unknown_name_sentence,
 )
@@ -110,7 +111,16 @@ def check_arguments(tool: str, arguments: Mapping[str, Any], schema: Mapping[str
     properties: Mapping[str, Any] = schema.get("properties", {})
     for name in arguments:
         if name not in properties:
-            raise InvalidInputError(unknown_name_sentence("argument", name, properties, "Nothing was sent."))
+            given = closest_name(name, [known for known in properties if known in arguments])
+            if given is not None and closest_name(name, properties) == given:
+                # `jobId` beside `job_id`: suggesting the name already there would not help.
+                raise InvalidInputError(
+                    f"unknown argument {name!r}: it spells {given!r} a second way, and {given!r} is already "
+                    f"given; send it once, as {given!r}. Nothing was sent."
+                )
+            raise InvalidInputError(
+                unknown_name_sentence(f"argument {name!r}", name, properties, "Nothing was sent.")
+            )
     for name in schema.get("required", ()):
         if name not in arguments:
             raise InvalidInputError(f"{tool} needs the argument {name!r}. Nothing was sent.")

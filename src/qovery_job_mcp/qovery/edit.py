@@ -21,6 +21,17 @@ from typing import Any
 from typing_extensions import TypedDict
 
 from qovery_job_mcp.qovery.errors import InvalidInputError, quote_input, unknown_name_sentence
+from qovery_job_mcp.qovery.request_checks import (
+    check_sizes,
+    refuse_malformed_groups,
+    refuse_non_finite,
+)
+from qovery_job_mcp.qovery.request_checks import (
+    pointer as pointer,  # re-exported: JSON Pointers are part of what an edit's changes mean
+)
+from qovery_job_mcp.qovery.request_checks import (
+    pointer_parts as pointer_parts,
+)
 
 #: Top-level JobResponse fields that JobRequest does not take (Qovery computes them).
 RESPONSE_ONLY_FIELDS = frozenset(
@@ -59,10 +70,10 @@ class EditPlan(TypedDict):
 def job_to_request(job: Mapping[str, Any]) -> dict[str, Any]:
     """The full JobRequest that would leave `job` exactly as it is, unknown fields included."""
     request = {key: copy.deepcopy(value) for key, value in job.items() if key not in RESPONSE_ONLY_FIELDS}
-    for nullable_in_response in ("description", "cpu_architecture"):
-        # JobRequest's description is not nullable; a null architecture means "cluster default".
-        if request.get(nullable_in_response, ...) is None:
-            del request[nullable_in_response]
+    # JobRequest's description is not nullable. A null architecture ("cluster default") is kept: the
+    # request leaves the job as it is, and an undo can restore it.
+    if request.get("description", ...) is None:
+        del request["description"]
     if not isinstance(request.get("healthchecks"), dict):
         request["healthchecks"] = {}
     source = request.get("source")
@@ -88,8 +99,10 @@ def job_to_request(job: Mapping[str, Any]) -> dict[str, Any]:
         }
     for groups in ("annotations_groups", "labels_groups"):
         if isinstance(request.get(groups), list):
+            # An entry without an id is kept as it is, never dropped: plan_edit refuses to send it back.
             request[groups] = [
-                {"id": group["id"]} for group in request[groups] if isinstance(group, dict) and "id" in group
+                {"id": group["id"]} if isinstance(group, dict) and "id" in group else group
+                for group in request[groups]
             ]
     return request
 
@@ -120,14 +133,6 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
-
-
-def pointer(parts: Iterable[str]) -> str:
-    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
-
-
-def pointer_parts(path: str) -> list[str]:
-    return [part.replace("~1", "/").replace("~0", "~") for part in path.split("/")[1:]]
 
 
 def diff(before: Any, after: Any, parts: list[str] | None = None) -> list[Change]:
@@ -231,8 +236,12 @@ def _check_published_schema(request: dict[str, Any], changed: list[tuple[str, ..
     for found in _validator().iter_errors(request):
         error = found
         while error.context:
-            # "is not valid under any of the given schemas" says nothing: name the deepest reason.
-            error = best_match(error.context)
+            # "is not valid under any of the given schemas" says nothing: name the deepest reason, and
+            # not "is not of type 'null'" when a value was given: what the value lacks is the reason.
+            reasons = [
+                e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
+            ]
+            error = best_match(reasons or error.context)
         if _related(tuple(error.absolute_path), changed):
             where = pointer(str(p) for p in error.absolute_path) or "the job"
             if error.validator == "type":
@@ -319,6 +328,10 @@ def _switch_source_kind(current: Mapping[str, Any], body: dict[str, Any]) -> dic
     return body
 
 
+#: Fields whose null is a value to send ("cluster default"), not a removal, when an edit sets it.
+NULL_IS_A_VALUE = ("cpu_architecture",)
+
+
 def plan_edit(job: Mapping[str, Any], body: Any, *, replace: bool) -> EditPlan:
     """The full JobRequest to PUT for `body`, the changes it makes and the job's current version.
 
@@ -341,7 +354,12 @@ def plan_edit(job: Mapping[str, Any], body: Any, *, replace: bool) -> EditPlan:
     current = job_to_request(job)
     _refuse_unknown_names(body, _published_schema(), current, [])
     request = copy.deepcopy(body) if replace else merge_patch(current, _switch_source_kind(current, body))
+    if not replace:
+        request.update({key: None for key in NULL_IS_A_VALUE if key in body and body[key] is None})
+    refuse_non_finite(request)
+    refuse_malformed_groups(request)
     changes = diff(current, request)
+    check_sizes(changes)
     changed_parts = [tuple(pointer_parts(change["path"])) for change in changes]
     _check_published_schema(request, changed_parts)
     _check_changed_values(job, request, {change["path"] for change in changes})

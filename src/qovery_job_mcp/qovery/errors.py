@@ -11,6 +11,10 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+#: The longest wait a Retry-After may announce on our side: an upstream's 400-digit header is not a number to
+#: pass on (math.ceil of infinity raises), and a day is already longer than any caller waits.
+MAX_RETRY_AFTER_SECONDS = 86_400
+
 # How much of a caller's input an error message may quote: enough to recognise it, never an echo
 # of a megabyte-sized argument.
 MAX_QUOTED_CHARS = 120
@@ -157,6 +161,8 @@ class RateLimitedError(JobError):
 
     def __init__(self, message: str, retry_after_seconds: float | None) -> None:
         super().__init__(message)
+        if retry_after_seconds is not None and not retry_after_seconds <= MAX_RETRY_AFTER_SECONDS:
+            retry_after_seconds = MAX_RETRY_AFTER_SECONDS  # infinite, NaN or absurd: bounded, never passed on
         self.retry_after_seconds = retry_after_seconds
 
     def problem_extra(self) -> Mapping[str, object]:

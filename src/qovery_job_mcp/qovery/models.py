@@ -103,8 +103,24 @@ class CommitsAnswer(_Open):
 # ---------------------------------------------------------------------------------------------
 
 
+class CommitItem(TypedDict):
+    """One commit as list-last-job-commits returns it: Qovery's fields, described for REST and MCP consumers."""
+
+    git_commit_id: Annotated[str, Field(description="The commit SHA.")]
+    created_at: Annotated[str, Field(description="When the commit was made (ISO 8601).")]
+    author_name: Annotated[str, Field(description="The commit's author.")]
+    message: Annotated[str, Field(description="The commit message.")]
+    tag: Annotated[str, Field(description="A tag on the commit, or an empty string.")]
+    author_avatar_url: NotRequired[
+        Annotated[str, Field(description="The author's avatar, when Qovery has one.")]
+    ]
+    commit_page_url: NotRequired[
+        Annotated[str, Field(description="The commit's page at the git provider, when Qovery has one.")]
+    ]
+
+
 class CommitList(TypedDict):
-    results: Annotated[list[dict[str, Any]], Field(description="Commits, newest first, at most `limit`.")]
+    results: Annotated[list[CommitItem], Field(description="Commits, newest first, at most `limit`.")]
     total: Annotated[int, Field(description="How many commits Qovery returned before the limit was applied.")]
     truncated: Annotated[
         bool, Field(description="True when `results` holds fewer commits than Qovery returned.")

@@ -19,6 +19,7 @@ stream) are not calls in flight and do not hold the drain open.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import socket
@@ -114,9 +115,11 @@ class DrainingServer(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.drain.draining:
-            # A second signal: stop now. Not recorded in _captured_signals, so the exit stays clean.
+            # A second signal: stop now. Not recorded in _captured_signals, so the exit stays clean,
+            # and the lifespan task's cancellation (which Starlette reports as a traceback) is not news.
             self.should_exit = True
             self.force_exit = True
+            _quiet_forced_exit(logging.getLogger("uvicorn.error"))
             return
         logger.warning(
             "Received %s: draining (%d call(s) in flight, up to %.0f s), new requests get 503.",
@@ -146,6 +149,19 @@ class DrainingServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
+class _CancelledOnForcedExit(logging.Filter):
+    """Drops the traceback of the lifespan task cancelled by a second Ctrl-C or SIGTERM (no error: asked for)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        return not (text.startswith("Traceback") and text.rstrip().endswith("CancelledError"))
+
+
+def _quiet_forced_exit(target: logging.Logger) -> None:
+    if not any(isinstance(f, _CancelledOnForcedExit) for f in target.filters):
+        target.addFilter(_CancelledOnForcedExit())
+
+
 def listening_line(host: str, port: int, path: str) -> str:
     """The one line an HTTP surface prints once its socket is bound, with the real host and port."""
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
@@ -168,6 +184,7 @@ def serve(
     the benchmarks pass "asyncio" and "h11" to measure that choice.
     """
     drain = Drain()
+    listening = _bind(settings.host, settings.effective_port)
     config = uvicorn.Config(
         DrainMiddleware(app, drain),
         host=settings.host,
@@ -181,4 +198,30 @@ def serve(
     )
     DrainingServer(
         config, drain, settings.shutdown_grace, ready=listening_line(config.host, config.port, path)
-    ).run()
+    ).run(sockets=[listening])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a port in use is one sentence (uvicorn logs it and exits 3).
+
+    Raises ConfigError, which the command prints as its one line (exit status 2).
+    """
+    from qovery_job_mcp.config import ConfigError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly, as uvicorn does: asyncio sets TCP_NODELAY only on sockets whose proto
+    # says TCP, and without it answers stall 40 ms on Nagle and delayed ACKs.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+        return sock
+    except OSError as exc:
+        sock.close()
+        reason = "it is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise ConfigError(
+            f"cannot listen on {listening_line(host, port, '').removeprefix('qovery-job-mcp: listening on ')}: "
+            f"{reason}. Stop what holds it, or choose another port with --port / QOVERY_MCP_PORT."
+        ) from exc

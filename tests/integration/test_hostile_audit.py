@@ -1,0 +1,79 @@
+"""Issue 19, finding 12: every write attempt is exactly one audit line any JSON-lines reader splits right.
+
+The hostile upstream names a job with U+2028, U+2029 and U+0085 (which JSON leaves unescaped and
+`str.splitlines()` breaks on); writes refused by `--read-only`, by the tool selection or for their
+arguments must leave a line too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from qovery_job_mcp.audit import AuditRecord, line_text
+from tests.conftest import API_KEY, CLEANUP, NIGHTLY, FakeTime
+from tests.support.hostile import Hostile, captured_audit, hostile_client, hostile_upstream
+
+pytestmark = pytest.mark.anyio
+
+SEPARATORS = "\u2028\u2029\x85\x1c\x1d\x1e\x0b\x0c\r\n"
+
+
+@pytest.fixture
+def upstream() -> Iterator[tuple[Hostile, str]]:
+    with hostile_upstream() as served:
+        yield served
+
+
+@pytest.mark.parametrize("tool", ["delete-job", "edit-job"])
+async def test_12_a_job_name_with_line_separators_stays_on_one_audit_line(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, tool: str
+) -> None:
+    hostile, url = upstream
+    hostile.jobs[CLEANUP]["name"] = f"a{SEPARATORS}b"
+    arguments: dict[str, Any] = {"job_id": CLEANUP}
+    if tool == "edit-job":
+        arguments["body"] = {"description": f"x{SEPARATORS}y"}
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off") as client:
+            await client.call_tool(tool, arguments)
+    [raw] = audit.raw
+    assert len(raw.splitlines()) == 1, raw.splitlines()
+    assert json.loads(raw)["job_name"] == f"a{SEPARATORS}b"
+
+
+def test_12_an_escaped_key_in_a_line_is_scrubbed_and_the_line_stays_json() -> None:
+    record = AuditRecord("edit-job", "stdio", "server", changes=[f'/x"\u2028{API_KEY}'])
+    text = line_text(record.line(), (API_KEY,))
+    assert API_KEY not in text
+    assert len(text.splitlines()) == 1
+    assert json.loads(text)["changes"] == ['/x"\u2028[redacted]']
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 19 #12: phase 2, mcp_server/server.py (tool selection, argument check) must open an audit record",
+)
+@pytest.mark.parametrize(
+    ("settings", "arguments"),
+    [
+        ({"read_only": True}, {"job_id": NIGHTLY, "body": {"cpu": 300}}),
+        ({"exclude_tools": ("edit-job",)}, {"job_id": NIGHTLY, "body": {"cpu": 300}}),
+        ({}, {"job_id": NIGHTLY, "body": {"cpu": 300}, "dryRun": True}),
+        ({}, {"job_id": NIGHTLY, "body": '{"cpu": 300}'}),
+    ],
+)
+async def test_12_a_refused_write_leaves_one_audit_line(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, settings: dict[str, Any], arguments: dict[str, Any]
+) -> None:
+    hostile, url = upstream
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off", **settings) as client:
+            result = await client.call_tool("edit-job", arguments)
+    assert result.is_error
+    assert hostile.writes() == []
+    [line] = audit.parsed
+    assert (line["tool"], line["outcome"]) == ("edit-job", "refused")
