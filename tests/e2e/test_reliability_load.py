@@ -5,7 +5,7 @@ simulated Qovery API, which faults 10 % of its answers with transient failures (
 without Retry-After, 502/503/504, resets mid-answer, stalls past the attempt timeout, slow
 trickles, extra fields). CI runs 400 calls from 32 clients; the full run is
 
-    QOVERY_MCP_LOAD_CALLS=2000 uv run pytest tests/test_reliability_load.py -s
+    QOVERY_MCP_LOAD_CALLS=2000 uv run pytest tests/e2e/test_reliability_load.py -s
 
 and prints the figures the README quotes.
 """

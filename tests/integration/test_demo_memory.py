@@ -18,7 +18,7 @@ from qovery_job_mcp.simulation.data import DEMO_API_KEY, NIGHTLY_JOB_ID
 from qovery_job_mcp.simulation.faults import BAD_GATEWAY, EXTRA_FIELDS, MISSING_FIELDS
 from tests.support.clients import make_settings
 
-CALLS = 2000
+CALLS = 1000
 #: No container the simulator holds may grow past this, however many calls it answered.
 CAP = 50
 
@@ -32,7 +32,7 @@ def sizes(owner: Any) -> dict[str, int]:
     return found
 
 
-async def test_two_thousand_demo_calls_keep_nothing_per_call() -> None:
+async def test_a_thousand_demo_calls_keep_nothing_per_call() -> None:
     settings = make_settings("https://api.qovery.com", api_key=None, demo=True, demo_faults=0.3, demo_seed=7)
     policy = demo_chaos(settings)
     assert policy is not None

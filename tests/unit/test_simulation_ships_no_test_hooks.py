@@ -13,7 +13,14 @@ from qovery_job_mcp.simulation.api import SimulatedQovery
 from tests.support.constants import ROOT
 
 PACKAGE = ROOT / "src" / "qovery_job_mcp"
-TEST_ONLY = ("fail_next", "hold_next", "requests_to", "RecordedRequest", "quiet_simulated_resets", "class Fault")
+TEST_ONLY = (
+    "fail_next",
+    "hold_next",
+    "requests_to",
+    "RecordedRequest",
+    "quiet_simulated_resets",
+    "class Fault",
+)
 
 
 def test_the_wheel_is_built_from_the_package_folder_alone() -> None:
