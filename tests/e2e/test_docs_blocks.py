@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import subprocess_env
 from tests.support.docs import (
     NODE_MINIMUM,
     PAGE_PORTS,
@@ -43,6 +42,7 @@ from tests.support.docs import (
     occupied,
     serve_command,
 )
+from tests.support.helpers import subprocess_env
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.conftest import API_KEY, CLEANUP, PYTHON, ROOT, subprocess_env
-from tests.support.helpers import run_cli
+from tests.support.constants import API_KEY, CLEANUP, ROOT
+from tests.support.helpers import PYTHON, run_cli, subprocess_env
 from tests.support.hostile import Hostile, hostile_upstream
 from tests.support.http_server import http_client, http_server
 from tests.support.reliability import stdio_server
@@ -53,7 +53,6 @@ def test_15_a_request_whose_id_is_not_a_string_or_integer_is_answered_32600(
     reason="issue 19 #15: phase 2, mcp_server/confirm.py must bound the wait for an elicitation answer, "
     "and a drain must cancel a call that only waits for one (web/drain.py counts it in flight)",
 )
-@pytest.mark.anyio
 async def test_15_sigterm_during_an_unanswered_question_exits_within_the_grace(
     upstream: tuple[Hostile, str],
 ) -> None:

@@ -17,35 +17,20 @@ from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.operations.deploy_rules import poll_times
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import ConflictError, InvalidInputError
-from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import CLEANUP_JOB_ID, MIGRATIONS_JOB_ID, NIGHTLY_JOB_ID
-from qovery_job_mcp.simulation.faults import Fault
-from tests.support.loopback import serve_on_loopback
+from tests.support.clients import FakeTime
+from tests.support.simulator import Fault, RecordingSimulator, simulated_qovery
 
-pytestmark = pytest.mark.anyio
 KEY = "qov_deploy_tests_0123456789SECRET"
 #: 2026-12-01T10:00:00Z: simulated timestamps read like real ones.
 EPOCH = 1796119200.0
 
 
 @dataclass
-class FakeTime:
-    now: float = EPOCH
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@dataclass
 class SimClock:
     """The simulator's clock: follows `source` unless frozen (then deployments never move on)."""
 
-    source: FakeTime = field(default_factory=FakeTime)
+    source: FakeTime = field(default_factory=lambda: FakeTime(now=EPOCH))
     frozen: float | None = None
 
     def __call__(self) -> float:
@@ -54,27 +39,21 @@ class SimClock:
 
 @dataclass
 class Live:
-    sim: SimulatedQovery
+    sim: RecordingSimulator
     url: str
     clock: SimClock
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
     clock = SimClock()
-    sim = SimulatedQovery(api_tokens=(KEY,), clock=clock)
-    with serve_on_loopback(sim.app) as url:
-        yield Live(sim, url, clock)
+    with simulated_qovery(api_tokens=(KEY,), clock=clock) as served:
+        yield Live(served.sim, served.url, clock)
 
 
 @pytest.fixture
 def time_(live: Live) -> FakeTime:
-    fake = FakeTime()
+    fake = FakeTime(now=EPOCH)
     live.clock.source, live.clock.frozen = fake, None
     live.sim.reset()
     return fake

@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MIGRATIONS, NIGHTLY, FakeTime
+from tests.support.clients import FakeTime
+from tests.support.constants import MIGRATIONS, NIGHTLY
 from tests.support.hostile import Hostile, hostile_client, hostile_upstream
-
-pytestmark = pytest.mark.anyio
 
 GROUP = "5e0c1a7b-2d4f-4e6a-9b8c-1d3e5f7a9b20"
 

@@ -18,7 +18,8 @@ from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.mcp_server.tools._render import no_caller_credential
 from qovery_job_mcp.operations.jobs import JobOperations
 from qovery_job_mcp.web.rest.app import build_rest_app
-from tests.conftest import CLEANUP, NIGHTLY, FakeTime, make_qovery_client, make_settings
+from tests.support.clients import FakeTime, make_qovery_client, make_settings
+from tests.support.constants import CLEANUP, NIGHTLY
 from tests.support.helpers import INITIALIZE
 from tests.support.hostile import Hostile, Reply, hostile_upstream
 from tests.support.loopback import serve_on_loopback

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 from mcp.types import ElicitResult
 
-from tests.conftest import API_KEY, NIGHTLY, FakeTime
+from tests.support.clients import FakeTime
+from tests.support.constants import API_KEY, NIGHTLY
 from tests.support.hostile import Hostile, Reply, hostile_client, hostile_upstream
-
-pytestmark = pytest.mark.anyio
 
 #: What is left of the key once its first character is escaped (`\u0071`) or its tail is cut off.
 KEY_TAIL = API_KEY[1:]

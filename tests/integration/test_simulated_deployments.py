@@ -7,10 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import ENVIRONMENT_ID, MIGRATIONS_JOB_ID, NIGHTLY_JOB_ID
 from qovery_job_mcp.simulation.deployments import MAX_DEPLOYMENTS_PER_JOB
-from tests.support.loopback import serve_on_loopback
+from tests.support.simulator import simulated_qovery
 
 KEY = "qov_simulated_deployments_SECRET"
 
@@ -26,10 +25,9 @@ class Clock:
 @pytest.fixture
 def served() -> Iterator[tuple[httpx.Client, Clock]]:
     clock = Clock()
-    sim = SimulatedQovery(api_tokens=(KEY,), clock=clock)
     with (
-        serve_on_loopback(sim.app) as url,
-        httpx.Client(base_url=url, headers={"Authorization": f"Token {KEY}"}, timeout=5) as http,
+        simulated_qovery(api_tokens=(KEY,), clock=clock) as live,
+        httpx.Client(base_url=live.url, headers={"Authorization": f"Token {KEY}"}, timeout=5) as http,
     ):
         yield http, clock
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 from mcp.types import CallToolResult
+
+PYTHON = sys.executable
 
 #: The first message of a 2025-11-25 handshake, for tests that speak raw JSON-RPC.
 INITIALIZE = {
@@ -27,12 +30,17 @@ def error_text(result: CallToolResult) -> str:
     return text
 
 
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """A clean environment for spawning the server: no inherited Qovery variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QOVERY_")}
+    env.update(extra)
+    return env
+
+
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run the command as a user would, with a clean environment plus `env`; bounded at 30 s."""
-    from tests.conftest import subprocess_env
-
     return subprocess.run(
-        [sys.executable, "-m", "qovery_job_mcp", *args],
+        [PYTHON, "-m", "qovery_job_mcp", *args],
         env=subprocess_env(**env),
         capture_output=True,
         text=True,

@@ -27,7 +27,7 @@ from mcp import Client
 
 from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.simulation.data import demo_commits, demo_jobs, demo_statuses
-from tests.conftest import FakeTime, make_qovery_client, make_settings
+from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.loopback import serve_on_loopback
 
 Scope = dict[str, Any]

@@ -21,21 +21,9 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from qovery_job_mcp.simulation.api import SimulatedQovery
-from tests.conftest import API_KEY, JWT, PYTHON, LiveQovery, subprocess_env
-from tests.support.loopback import serve_on_loopback
+from tests.support.helpers import PYTHON, subprocess_env
 
 START_TIMEOUT = 30.0
-
-
-@contextlib.contextmanager
-def live_qovery(
-    api_tokens: tuple[str, ...] = (API_KEY,), jwts: tuple[str, ...] = (JWT,)
-) -> Iterator[LiveQovery]:
-    """The simulated Qovery API on a loopback port, for module-scoped server fixtures."""
-    sim = SimulatedQovery(api_tokens=api_tokens, jwts=jwts)
-    with serve_on_loopback(sim.app) as url:
-        yield LiveQovery(sim, url)
 
 
 def free_port() -> int:

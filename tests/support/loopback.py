@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from qovery_job_mcp.simulation.faults import quiet_simulated_resets
+
+class _QuietSimulatedResets(logging.Filter):
+    """Drops the server's traceback for a reset we injected on purpose; real errors still log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(error, ConnectionResetError) and str(error).startswith("simulated"))
+
+
+def quiet_simulated_resets(logger_name: str = "uvicorn.error") -> None:
+    """Keep test output readable: uvicorn logs every injected reset as an ASGI crash."""
+    target = logging.getLogger(logger_name)
+    if not any(isinstance(f, _QuietSimulatedResets) for f in target.filters):
+        target.addFilter(_QuietSimulatedResets())
 
 
 @contextmanager

@@ -13,14 +13,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-from qovery_job_mcp.simulation.api import SimulatedQovery
-from tests.conftest import API_KEY, JWT, PYTHON, ROOT, LiveQovery, subprocess_env
-from tests.support.helpers import INITIALIZE
-from tests.support.loopback import serve_on_loopback
+from mcp import StdioServerParameters
+
+from tests.support.constants import API_KEY, ROOT
+from tests.support.helpers import INITIALIZE, PYTHON, subprocess_env
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: The five documented Qovery calls, and nothing else, may reach the API.
 DOCUMENTED_PATH = re.compile(rf"^/job/({UUID})(/commit|/status)?$")
+
+
+def stdio_params(url: str, *args: str, **env: str) -> StdioServerParameters:
+    """How mcp.Client spawns `python -m qovery_job_mcp` on stdio against the API at `url`."""
+    return StdioServerParameters(
+        command=PYTHON,
+        args=["-m", "qovery_job_mcp", *args],
+        env=subprocess_env(QOVERY_API_KEY=API_KEY, QOVERY_API_URL=url, **env),
+        cwd=str(ROOT),
+    )
 
 
 class StdioServer:
@@ -161,19 +171,3 @@ def all_logs_at_debug() -> Iterator[RecordAll]:
         root.setLevel(saved_root)
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
-
-
-def reset_simulation(sim: SimulatedQovery) -> None:
-    """Back to the demo data, no faults, nothing recorded: lets a module share one served API."""
-    fresh = SimulatedQovery()
-    sim.jobs, sim.commits, sim.statuses = fresh.jobs, fresh.commits, fresh.statuses
-    sim.requests.clear()
-    sim.faults.clear()
-    sim.chaos = None
-
-
-@contextmanager
-def shared_simulation() -> Iterator[LiveQovery]:
-    sim = SimulatedQovery(api_tokens=(API_KEY,), jwts=(JWT,))
-    with serve_on_loopback(sim.app) as url:
-        yield LiveQovery(sim, url)

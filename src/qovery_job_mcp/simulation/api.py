@@ -4,9 +4,12 @@ It backs `--demo` (in process, through httpx's ASGI transport) and every test (s
 loopback port). It behaves like Qovery where it matters to this server: `Token` for API tokens
 and `Bearer` only for JWTs, PUT replaces the whole job (omitted settings fall back to defaults,
 a missing cron timezone becomes Etc/UTC), 404/409/400 bodies as `{status, detail}`, DELETE 204.
-It records every request it receives so tests can check what reached "Qovery", and it can be
-told to answer the next requests of a route with a fault (`fail_next`), or to fault a seeded share
-of all requests with every kind of network and upstream failure (`chaos`, see faults.py).
+It can fault a seeded share of all requests with every kind of network and upstream failure
+(`chaos`, see faults.py): the flaky-network demo.
+
+It keeps no history: a long-running demo holds the demo jobs and nothing per request. The tests'
+instrumentation (recording requests, scripted faults, held answers) is a subclass under tests/
+that sees each request through `before_answer`; none of it ships.
 """
 
 from __future__ import annotations
@@ -15,12 +18,9 @@ import copy
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,20 +42,9 @@ from qovery_job_mcp.simulation.deploy_routes import SimulatedDeployments
 from qovery_job_mcp.simulation.faults import (
     BEFORE_FAULTS,
     ChaosPolicy,
-    Fault,
     after_response,
     before_response,
 )
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    authorization: str | None
-    body: Any
-    user_agent: str | None = None
 
 
 def _problem(status: int, detail: str) -> JSONResponse:
@@ -91,79 +80,37 @@ class SimulatedQovery:
             ]
         )
 
-    # -- test controls -------------------------------------------------------------------------
+    # -- state ---------------------------------------------------------------------------------
 
     def reset(self, jobs: dict[str, dict[str, Any]] | None = None) -> None:
-        """Back to the seeded state, so one served instance can host many independent tests."""
+        """Back to the seeded state, so one served instance can host many independent runs."""
         with self._lock:
             self.jobs = demo_jobs() if jobs is None else jobs
             self.commits = demo_commits()
             self.statuses = demo_statuses()
-            self.requests: list[RecordedRequest] = []
-            self.faults: dict[str, deque[Fault]] = {}
-            self.holds: list[tuple[str, str, threading.Event]] = []
             self.chaos = None
         if hasattr(self, "deployments"):
             self.deployments.reset()
 
-    def fail_next(self, route: str, *faults: Fault) -> None:
-        """Answer the next requests of `route` ("job", "commit" or "status") with these faults."""
-        with self._lock:
-            self.faults.setdefault(route, deque()).extend(faults)
-
-    def hold_next(self, route: str, method: str) -> threading.Event:
-        """Hold the answer to the next `method` request of `route` until the returned event is set.
-
-        Lets a test overlap two calls deterministically (the race test holds the first edit's read).
-        The hold gives up after 10 s, so a test that forgets to release cannot hang.
-        """
-        release = threading.Event()
-        with self._lock:
-            self.holds.append((route, method, release))
-        return release
-
-    def requests_to(self, method: str | None = None) -> list[RecordedRequest]:
-        return [r for r in self.requests if method is None or r.method == method]
-
     # -- request handling ----------------------------------------------------------------------
 
+    async def before_answer(self, request: Request, route: str) -> Response | None:
+        """Called first for every request of `route`; an answer returned here replaces the real one.
+
+        The simulator itself answers every request normally (None) and remembers nothing of it, so
+        its memory stays bounded however long a demo runs. A subclass may look at or script answers.
+        """
+        return None
+
     async def _guard(self, request: Request, route: str) -> Response | None:
-        body: Any = None
-        raw = await request.body()
-        if raw:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = raw.decode("utf-8", "replace")
-        authorization = request.headers.get("authorization")
-        with self._lock:
-            self.requests.append(
-                RecordedRequest(
-                    request.method,
-                    request.url.path,
-                    dict(request.query_params),
-                    authorization,
-                    body,
-                    request.headers.get("user-agent"),
-                )
-            )
-            queue = self.faults.get(route)
-            fault = queue.popleft() if queue and queue[0].method in (None, request.method) else None
-            hold = next((h for h in self.holds if h[0] == route and h[1] == request.method), None)
-            if hold is not None:
-                self.holds.remove(hold)
-        if hold is not None:
-            await anyio.to_thread.run_sync(hold[2].wait, 10.0)
-        if fault is not None:
-            if fault.delay:
-                await anyio.sleep(fault.delay)
-            return Response(
-                fault.body, status_code=fault.status, headers=fault.headers, media_type=fault.content_type
-            )
+        scripted = await self.before_answer(request, route)
+        if scripted is not None:
+            return scripted
         chaos = self.chaos.pick(route, request.method) if self.chaos is not None else None
         if chaos in BEFORE_FAULTS and self.chaos is not None:
             return before_response(chaos, self.chaos)
         request.state.chaos_after = chaos
+        authorization = request.headers.get("authorization")
         scheme, _, credential = (authorization or "").partition(" ")
         if scheme == "Token" and credential in self.api_tokens:
             return None

@@ -20,7 +20,6 @@ Faults come in two families:
 from __future__ import annotations
 
 import json
-import logging
 import random
 import threading
 from collections import Counter
@@ -259,21 +258,6 @@ class StallResponse(Response):
         await _problem(504, "Gateway timeout")(scope, receive, send)
 
 
-class _QuietSimulatedResets(logging.Filter):
-    """Drops the server's traceback for a reset we injected on purpose; real errors still log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        error = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(error, ConnectionResetError) and str(error).startswith("simulated"))
-
-
-def quiet_simulated_resets(logger_name: str = "uvicorn.error") -> None:
-    """Keep test and demo output readable: uvicorn logs every injected reset as an ASGI crash."""
-    target = logging.getLogger(logger_name)
-    if not any(isinstance(f, _QuietSimulatedResets) for f in target.filters):
-        target.addFilter(_QuietSimulatedResets())
-
-
 class ResetResponse(Response):
     """Starts the real answer, then drops the connection half way through the body."""
 
@@ -318,18 +302,3 @@ class TrickleResponse(Response):
             await anyio.sleep(self.seconds / self.chunks)
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-@dataclass
-class Fault:
-    """One scripted answer that replaces the normal one for the next matching request."""
-
-    status: int = 503
-    body: str | bytes = '{"status":503,"detail":"Service temporarily unavailable"}'
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
-    #: Seconds to wait before answering: a stall past the client's timeout, or plain latency.
-    delay: float = 0.0
-    #: Only a request with this method takes the fault (None: any method), e.g. "PUT" to let an
-    #: edit's GET through and fault its PUT.
-    method: str | None = None

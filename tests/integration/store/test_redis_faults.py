@@ -23,7 +23,7 @@ from qovery_job_mcp.store.redis_store import RedisStore
 from tests.support.clock import FakeWallClock
 from tests.support.redis_server import RedisServer, running_redis
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
+pytestmark = [pytest.mark.timeout(30)]
 
 TIMEOUT = 0.3
 CRED = "cred:0123456789ab"

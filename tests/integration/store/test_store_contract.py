@@ -17,7 +17,7 @@ from qovery_job_mcp.store.errors import JobBusyError
 from qovery_job_mcp.store.keys import upstream_from_headers
 from tests.support.store_harness import Harness, memory_harness, redis_harness
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
+pytestmark = [pytest.mark.timeout(30)]
 
 JOB = "0b7e3c1a-6d2f-4f8e-9a41-5c3b8d2e7f60"
 CRED = "cred:0123456789ab"

@@ -16,8 +16,6 @@ from qovery_job_mcp.store.redis_store import RedisStore
 from tests.support.clock import FakeWallClock
 from tests.support.redis_server import free_port
 
-pytestmark = pytest.mark.anyio
-
 
 async def test_reads_go_on_per_process_and_writes_are_refused(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="qovery_job_mcp.store")

@@ -5,15 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from qovery_job_mcp.store import factory
 from qovery_job_mcp.store.base import StateStore
 from qovery_job_mcp.store.degraded import DegradableStore
 from qovery_job_mcp.store.memory import MemoryStore
 from qovery_job_mcp.store.setting import parse_state_store
-
-pytestmark = pytest.mark.anyio
 
 PROBE = """
 import asyncio, sys

@@ -10,8 +10,6 @@ from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import SWEEP_AT, MemoryStore, merge_upstream
 from tests.support.clock import START, FakeWallClock
 
-pytestmark = pytest.mark.anyio
-
 
 @pytest.fixture
 def wall() -> FakeWallClock:

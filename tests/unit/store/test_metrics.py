@@ -14,8 +14,6 @@ from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import MemoryStore
 from tests.support.clock import FakeWallClock
 
-pytestmark = pytest.mark.anyio
-
 
 @pytest.fixture
 def registry() -> Iterator[CollectorRegistry]:
