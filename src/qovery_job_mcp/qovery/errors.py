@@ -196,3 +196,15 @@ class UnexpectedAnswerError(JobError):
     http_status = 502
     kind = "unexpected-answer"
     title = "Unexpected answer from Qovery"
+
+
+class OutcomeUnknownError(JobError):
+    """A write was sent and its answer is unclear (5xx after sending, timeout, reset): it may have landed.
+
+    Never re-sent blind: the operation that sent it reads the job (or its status and history) and
+    says what that read shows. The audit records the outcome as `unknown`, not `failed`.
+    """
+
+    http_status = 502
+    kind = "outcome-unknown"
+    title = "The write may have landed"
