@@ -33,7 +33,9 @@ from qovery_job_mcp.redaction import redact_value
 logger = logging.getLogger("qovery_job_mcp.audit")
 
 Confirmed = Literal["yes", "no", "not-asked"]
-AuditOutcome = Literal["applied", "refused", "failed"]
+AuditOutcome = Literal["applied", "refused", "failed", "unknown"]
+"""`unknown`: the write was sent and its answer lost (a 5xx, a timeout, a reset), and a fresh read could not show
+whether it landed."""
 
 #: The fingerprint key: fixed, so every replica and restart names a caller the same way. Qovery
 #: credentials are long random tokens, so a keyed hash of one cannot be turned back into it.
@@ -83,7 +85,7 @@ class AuditRecord:
         }
         if self.reason is not None:
             entry["reason"] = self.reason
-        if self.outcome == "failed":
+        if self.outcome in ("failed", "unknown"):
             entry["status"] = self.status
         entry["duration_ms"] = round((time.perf_counter() - self.started) * 1000, 1)
         return entry

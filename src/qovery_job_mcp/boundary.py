@@ -20,7 +20,8 @@ from qovery_job_mcp import metrics
 from qovery_job_mcp.audit import AuditRecord, caller_fingerprint, emit, recording
 from qovery_job_mcp.catalog import SPECS
 from qovery_job_mcp.operations.confirming import Passthrough
-from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
+from qovery_job_mcp.qovery.client import one_deadline
+from qovery_job_mcp.qovery.errors import JobError, OutcomeUnknownError, UnexpectedAnswerError
 from qovery_job_mcp.redaction import json_text, occurs_in_json, redact, redact_value
 
 logger = logging.getLogger("qovery_job_mcp.boundary")
@@ -121,7 +122,7 @@ async def run_operation(
         record = AuditRecord(tool=operation, transport=transport, caller=caller_fingerprint(credential))
     metrics.call_started()
     started = time.perf_counter()
-    with recording(record):
+    with recording(record), one_deadline():  # one QOVERY_DEADLINE for all the call's requests
         outcome = await _run(operation, label, call, secrets)
     result = "asked" if outcome.passthrough is not None else outcome.failure.kind if outcome.failure else "ok"
     metrics.call_finished(operation, result, time.perf_counter() - started)
@@ -169,6 +170,9 @@ def _close(record: AuditRecord, outcome: Outcome) -> None:
         kind = outcome.failure.kind
         if kind in LOCAL_REFUSALS:
             record.outcome, record.reason = "refused", kind
+        elif kind == OutcomeUnknownError.kind:
+            record.outcome, record.reason = "unknown", kind
+            record.status = outcome.failure.upstream_status
         else:
             record.outcome, record.reason = "failed", kind
             record.status = outcome.failure.upstream_status

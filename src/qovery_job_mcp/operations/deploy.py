@@ -25,6 +25,7 @@ from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobL
 from qovery_job_mcp.qovery.errors import (
     ConflictError,
     JobError,
+    OutcomeUnknownError,
     RateLimitedError,
     UnexpectedAnswerError,
     UpstreamTimeoutError,
@@ -37,7 +38,7 @@ Clock = Callable[[], float]
 #: Told (elapsed seconds, wait_seconds, message) at each state change while a call waits.
 Progress = Callable[[float, float, str], Awaitable[None]]
 #: The errors that mean "the write's answer was lost": it may or may not have been applied.
-LOST_ANSWER = (UpstreamUnavailableError, UpstreamTimeoutError, UnexpectedAnswerError)
+LOST_ANSWER = (OutcomeUnknownError, UpstreamUnavailableError, UpstreamTimeoutError, UnexpectedAnswerError)
 DEFAULT_DEPLOYMENT_LIMIT = 10
 MAX_DEPLOYMENT_LIMIT = 20
 DEFAULT_LOG_LINES = 100

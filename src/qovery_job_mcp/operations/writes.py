@@ -12,9 +12,11 @@ from typing import Any, Protocol
 
 from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.operations.confirming import JobRef, Question, plan_hash
-from qovery_job_mcp.qovery.edit import EditPlan, job_to_request, version_of
+from qovery_job_mcp.operations.write_flow import Look
+from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, version_of
 from qovery_job_mcp.qovery.errors import JobNotFoundError, quote_input
 from qovery_job_mcp.qovery.models import DeleteResult, EditResult
+from qovery_job_mcp.qovery.request_checks import DELETE_ADVICE, refuse_non_finite
 
 DELETE_CONSEQUENCE = (
     "Deletion cannot be undone: Qovery removes the job, its history and its Kubernetes resources."
@@ -36,11 +38,46 @@ class JobCalls(Protocol):
         self, job_id: str, body: Any, *, replace: bool, expected_version: str | None, credential: str | None
     ) -> tuple[dict[str, Any], EditPlan]: ...
 
-    async def apply(self, job: dict[str, Any], plan: EditPlan, *, credential: str | None) -> EditResult: ...
+    async def apply(
+        self, job_id: str, job: dict[str, Any], plan: EditPlan, *, credential: str | None
+    ) -> EditResult: ...
+
+    def edited(
+        self,
+        job_id: str,
+        plan: EditPlan,
+        updated: dict[str, Any],
+        *,
+        credential: str | None,
+        answer_lost: bool,
+    ) -> EditResult: ...
 
     async def delete_read_job(
-        self, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
+        self, job_id: str, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
     ) -> DeleteResult: ...
+
+
+def deleted_result(job_id: str, job: Mapping[str, Any], *, answer_lost: bool = False) -> DeleteResult:
+    """delete-job's answer for a job that is deleted; `settings` hold what would recreate it."""
+    name = str(job.get("name"))
+    if answer_lost:
+        message = (
+            f"Job {name!r} is deleted: Qovery's answer to the DELETE was lost, and a fresh read finds the job gone. "
+            "`settings` holds what would recreate it."
+        )
+    else:
+        message = (
+            f"Qovery accepted the deletion of {name!r}; its resources are torn down in the background. "
+            "`settings` holds what would recreate it."
+        )
+    return {
+        "job_id": job_id,
+        "deleted": True,
+        "message": message,
+        "name": name,
+        "job_type": str(job.get("job_type")),
+        "settings": job_to_request(job) if job else {},
+    }
 
 
 def missing_job_result(job_id: str) -> DeleteResult:
@@ -74,6 +111,7 @@ class DeleteSteps:
             job = await self.operations.fetch_job(self.job_id, self.credential)
         except JobNotFoundError:
             return None
+        refuse_non_finite(job, DELETE_ADVICE)
         return job
 
     def question(self, planned: dict[str, Any] | None) -> Question | None:
@@ -94,13 +132,28 @@ class DeleteSteps:
         if planned is None:
             return missing_job_result(self.job_id)
         return await self.operations.delete_read_job(
-            planned, skip_reconcile=self.skip_reconcile, credential=self.credential
+            self.job_id, planned, skip_reconcile=self.skip_reconcile, credential=self.credential
+        )
+
+    async def look_again(self, planned: dict[str, Any] | None) -> Look[DeleteResult]:
+        """A job that is gone was deleted; one exactly as read may be deleted once more; else it may have landed."""
+        try:
+            fresh = await self.operations.fetch_job(self.job_id, self.credential)
+        except JobNotFoundError:
+            return Look(landed=deleted_result(self.job_id, planned or {}, answer_lost=True))
+        before = job_version(planned) if planned is not None else None
+        now = job_version(fresh)
+        if now == before:
+            return Look(unchanged=True)
+        return Look(
+            found=f"the job still there at version {now!r} (it was {before!r} when read): Qovery may be deleting "
+            "it, or someone changed it"
         )
 
     def declined(self, planned: dict[str, Any] | None, message: str) -> DeleteResult:
-        job = planned or {"id": self.job_id}
+        job = planned or {}
         return {
-            "job_id": str(job["id"]),
+            "job_id": self.job_id,
             "deleted": False,
             "message": message,
             "name": str(job.get("name")),
@@ -163,7 +216,30 @@ class EditSteps:
 
     async def send(self, planned: tuple[dict[str, Any], EditPlan]) -> EditResult:
         job, plan = planned
-        return await self.operations.apply(job, plan, credential=self.credential)
+        return await self.operations.apply(self.job_id, job, plan, credential=self.credential)
+
+    async def look_again(self, planned: tuple[dict[str, Any], EditPlan]) -> Look[EditResult]:
+        """The job as planned: it landed. As read before: send once more. Otherwise: show how it differs."""
+        _, plan = planned
+        fresh = await self.operations.fetch_job(self.job_id, self.credential)
+        now = job_to_request(fresh)
+        version = version_of(now)
+        if version == version_of(plan["request"]):
+            landed = self.operations.edited(
+                self.job_id, plan, fresh, credential=self.credential, answer_lost=True
+            )
+            return Look(landed=landed)
+        if version == plan["version"]:
+            return Look(unchanged=True)
+        changes = diff(plan["request"], now)
+        shown = "; ".join(
+            f"{c['path']} is {quote_input(c['after'])} (planned {quote_input(c['before'])})"
+            for c in changes[:5]
+        )
+        more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+        return Look(
+            found=f"version {version!r}, neither the job as planned nor as it was before: {shown}{more}"
+        )
 
     def declined(self, planned: tuple[dict[str, Any], EditPlan], message: str) -> EditResult:
         _, plan = planned

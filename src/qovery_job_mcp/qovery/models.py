@@ -195,3 +195,20 @@ def parse_answer(model: Any, payload: Any, what: str, consequence: str = NOTHING
             f"Qovery answered unexpectedly (HTTP 200): the {what} it returned is not in the documented shape "
             f"({where}: {first['msg']}). {consequence}"
         ) from None
+
+
+def require_same_job(job_id: str, job: Any, what: str = "job") -> None:
+    """Refuse an answer about another job than the one asked for, before anything is written on its strength.
+
+    Every write goes to the validated id the caller named; an answer whose `id` differs (another job's, a path
+    such as `../organization/…`, an id with a query) means the upstream or something between is lying, and a write
+    planned from it would land elsewhere or carry another job's settings. Called by every read that a write
+    follows (edit, delete, and the deploy toolset's reads).
+    """
+    answered = job.get("id") if isinstance(job, dict) else None
+    if answered != job_id:
+        shown = answered if isinstance(answered, str) and len(answered) <= 80 else "another id"
+        raise UnexpectedAnswerError(
+            f"Qovery answered about another job ({shown!r}) than the one asked for ({job_id}); nothing was sent. "
+            "Report it: an answer for a different job is never acted on."
+        )
