@@ -258,14 +258,13 @@ async def test_8_a_yes_cannot_be_replayed(upstream: tuple[Hostile, str], fake_ti
     assert hostile.jobs[NIGHTLY]["description"] != "first"
 
 
-@pytest.mark.xfail(strict=True, reason=f"issue 19 #10: {PHASE_2} (mcp_server/confirm.py asks_before)")
 @pytest.mark.parametrize("replace", [False, True])
 async def test_10_a_destructive_edit_asks_like_a_delete(
     upstream: tuple[Hostile, str], fake_time: FakeTime, replace: bool
 ) -> None:
     _, url = upstream
     yes = Yes()
-    body: dict[str, Any] = {"healthchecks": None}
+    body: dict[str, Any] = {"schedule": None}  # removes the whole schedule section
     if replace:
         dry_url_client = hostile_client(url, fake_time, confirm="off")
         async with dry_url_client as client:
@@ -276,6 +275,40 @@ async def test_10_a_destructive_edit_asks_like_a_delete(
     async with hostile_client(url, fake_time, elicitation_callback=yes) as client:
         await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": body, "replace": replace})
     assert len(yes.asked) == 1, "a destructive edit went through without a question under the default policy"
+    assert ("Replace the settings of job" if replace else "removes /schedule") in yes.asked[0]
+
+
+async def test_10_a_harmless_null_or_edit_does_not_ask_under_the_default_policy(
+    upstream: tuple[Hostile, str], fake_time: FakeTime
+) -> None:
+    hostile, url = upstream
+    yes = Yes()
+    async with hostile_client(url, fake_time, elicitation_callback=yes) as client:
+        first = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"port": None, "cpu": 300}})
+        second = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 400}})
+    assert not first.is_error, text_of(first)
+    assert not second.is_error, text_of(second)
+    assert yes.asked == []
+    assert hostile.count("PUT") == 2
+
+
+async def test_10_a_destructive_edit_nobody_could_confirm_says_so(
+    upstream: tuple[Hostile, str], fake_time: FakeTime
+) -> None:
+    hostile, url = upstream
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, mode="legacy") as client:  # declares no elicitation
+            result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"schedule": None}})
+    assert hostile.count("PUT") == 1
+    assert result.structured_content["confirmed"] == "not-asked"
+    assert "cannot ask the user to confirm" in result.structured_content["message"]
+    assert "--confirm strict" in result.structured_content["message"]
+    [line] = audit.parsed
+    assert (line["confirmed"], line["reason"], line["outcome"]) == (
+        "not-asked",
+        "client_cannot_ask",
+        "applied",
+    )
 
 
 async def test_13_a_remembered_version_only_describes_its_own_job(

@@ -61,7 +61,7 @@ class McpConfirmer:
         if answer.outcome is Outcome.PENDING:
             return Reply(Verdict.PENDING, answer.message, pending=answer.input_required)
         if answer.outcome is Outcome.UNSUPPORTED:
-            return Reply(Verdict.CANNOT_ASK, answer.message)
+            return Reply(Verdict.CANNOT_ASK, answer.message, reason="client_cannot_ask")
         if answer.confirmed:
             return Reply(Verdict.YES, answer.message)
         return Reply(Verdict.NO, answer.message, reason=answer.reason)

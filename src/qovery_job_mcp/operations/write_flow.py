@@ -22,6 +22,7 @@ from qovery_job_mcp.operations.confirming import (
     Confirmer,
     Passthrough,
     Question,
+    Reply,
     Verdict,
     asks_before,
     changed_keys,
@@ -57,6 +58,9 @@ class WriteSteps(Protocol, Generic[P, R_co]):
     what: str
     """For the strict refusal: "delete a job", "edit a job"."""
     plan_is_sent: bool
+    may_destroy: bool
+    """True when the arguments alone say the write may destroy settings (a delete, `replace: true`, a null in an
+    edit): it is then planned before the lock, and its `Question.destructive` decides whether the policy asks."""
     """True when `send` sends what `read` planned (an edit's full request): that plan must then be read under the
     lock. False when the read only names the target (a delete): a plan read just before the lock, with nobody
     asked in between, is sent as it is, as it was before (one GET, one DELETE)."""
@@ -90,7 +94,7 @@ async def run_write(
     steps: WriteSteps[P, R], *, policy: ConfirmPolicy, confirmer: Confirmer, locks: JobLocks
 ) -> R | Passthrough:
     """Run one write: straight under the lock when the policy does not ask, else ask first and re-check."""
-    if not asks_before(policy, steps.tool):
+    if not asks_before(policy, steps.tool, destructive=steps.may_destroy):
         async with locks.hold(steps.job_id):
             return await _send(steps, await steps.read())
     planned = await steps.read()
@@ -98,11 +102,16 @@ async def run_write(
     if question is None:  # nothing to confirm (no job, no change): send sends nothing either
         async with locks.hold(steps.job_id):
             return await steps.send(planned)
+    if not asks_before(
+        policy, steps.tool, destructive=question.destructive
+    ):  # a null that removes no section
+        async with locks.hold(steps.job_id):
+            return await _send(steps, await steps.read() if steps.plan_is_sent else planned)
     reply = await confirmer.confirm(question)
     if reply.verdict is Verdict.PENDING:
         return Passthrough(reply.pending)
     if reply.verdict is Verdict.CANNOT_ASK:
-        audit_note(confirmed="not-asked")
+        audit_note(confirmed="not-asked", reason=reply.reason or "cannot_ask")
         if policy == "strict":
             raise ConfirmationRequiredError(strict_refusal(reply, steps.what))
     elif reply.verdict is Verdict.NO:
@@ -115,7 +124,8 @@ async def run_write(
         restart_deadline()  # the time the user took to answer is not counted against Qovery's deadline
     async with locks.hold(steps.job_id):
         if reply.verdict is Verdict.CANNOT_ASK:  # nobody was asked: no time passed since the read
-            return await _send(steps, await steps.read() if steps.plan_is_sent else planned)
+            sent = await _send(steps, await steps.read() if steps.plan_is_sent else planned)
+            return _not_asked(sent, reply, policy)
         now = await steps.read()  # time passed while the user thought: is it still that job?
         binding = steps.binding(now)
         if binding is not None:
@@ -124,6 +134,17 @@ async def run_write(
                 audit_note(outcome="refused", reason=JOB_CHANGED)
                 return steps.declined(now, job_changed_sentence(question, changed))
         return await _send(steps, now)
+
+
+def _not_asked(result: R, reply: Reply, policy: ConfirmPolicy) -> R:
+    """A write that went ahead with nobody asked says so in its result, as its audit line does."""
+    if isinstance(result, dict) and isinstance(result.get("message"), str):
+        result["confirmed"] = "not-asked"
+        result["message"] = (
+            f"{result['message']} Not confirmed by anyone: {reply.message} It went ahead under the `{policy}` "
+            "policy (`--confirm strict` refuses instead)."
+        )
+    return result
 
 
 async def _send(steps: WriteSteps[P, R], planned: P) -> R:

@@ -22,6 +22,25 @@ DELETE_CONSEQUENCE = (
     "Deletion cannot be undone: Qovery removes the job, its history and its Kubernetes resources."
 )
 EDIT_CONSEQUENCE = "Qovery applies the new settings at the job's next deployment."
+DESTRUCTIVE_CONSEQUENCE = "Qovery keeps no copy of what it drops; only this call's `undo` brings it back."
+
+
+def _holds_null(body: Any) -> bool:
+    """A null anywhere in an edit's body: it may remove a whole section (decided on the plan)."""
+    if body is None:
+        return True
+    if isinstance(body, dict):
+        return any(_holds_null(value) for value in body.values())
+    return False
+
+
+def removed_sections(changes: Any) -> list[str]:
+    """The paths of the whole sections (a non-empty object or list) an edit's changes remove."""
+    return [
+        str(change["path"])
+        for change in changes
+        if change["after"] is None and isinstance(change["before"], (dict, list)) and change["before"]
+    ]
 
 
 def job_version(job: Mapping[str, Any]) -> str:
@@ -97,6 +116,7 @@ class DeleteSteps:
     tool = "delete-job"
     what = "delete a job"
     plan_is_sent = False
+    may_destroy = True
 
     def __init__(
         self, operations: JobCalls, job_id: str, *, skip_reconcile: bool, credential: str | None
@@ -123,6 +143,7 @@ class DeleteSteps:
             action="delete",
             consequence=DELETE_CONSEQUENCE,
             binding=self.binding(planned) or {},
+            destructive=True,
         )
 
     def binding(self, planned: dict[str, Any] | None) -> Mapping[str, str] | None:
@@ -184,6 +205,7 @@ class EditSteps:
         self.replace = replace
         self.expected_version = expected_version
         self.credential = credential
+        self.may_destroy = replace or _holds_null(body)
 
     async def read(self) -> tuple[dict[str, Any], EditPlan]:
         return await self.operations.plan(
@@ -198,11 +220,18 @@ class EditSteps:
         job, plan = planned
         if not plan["changes"]:
             return None  # the edit changes nothing: nothing is sent, nothing to ask
+        removed = removed_sections(plan["changes"])
+        destructive = bool(removed) or self.replace
+        consequence = EDIT_CONSEQUENCE
+        if destructive:
+            what = f"removes {', '.join(removed)}" if removed else "replaces all the job's settings"
+            consequence = f"This edit {what}: {DESTRUCTIVE_CONSEQUENCE} {EDIT_CONSEQUENCE}"
         return Question(
             tool=self.tool,
             job=JobRef.of(job),
-            action="edit",
-            consequence=EDIT_CONSEQUENCE,
+            action="replace the settings of" if self.replace else "edit",
+            consequence=consequence,
+            destructive=destructive,
             changes=[
                 f"{change['path']}: {quote_input(change['before'])} -> {quote_input(change['after'])}"
                 for change in plan["changes"]

@@ -9,7 +9,7 @@ dict Qovery sent (PUT replaces the whole job: nothing may be lost on the way).
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import NotRequired, TypedDict
@@ -138,10 +138,28 @@ class DeleteResult(TypedDict):
             dict[str, Any], Field(description="The request that would recreate the job, for your records.")
         ]
     ]
+    confirmed: NotRequired[
+        Annotated[
+            Literal["not-asked"],
+            Field(
+                description="Set when the write went ahead with nobody asked (the client cannot ask); `message` "
+                "says why."
+            ),
+        ]
+    ]
 
 
 class EditResult(TypedDict):
     dry_run: bool
+    confirmed: NotRequired[
+        Annotated[
+            Literal["not-asked"],
+            Field(
+                description="Set when the write went ahead with nobody asked (the client cannot ask); `message` "
+                "says why."
+            ),
+        ]
+    ]
     applied: NotRequired[
         Annotated[
             bool, Field(description="False when the user declined, or the job changed while they were asked.")
