@@ -55,7 +55,9 @@ class Outcome:
 
 
 #: Kinds this server refuses on its own (nothing reached Qovery): audited as `refused`, not `failed`.
-LOCAL_REFUSALS = frozenset({"invalid-input", "version-mismatch", "confirmation-required"})
+LOCAL_REFUSALS = frozenset(
+    {"invalid-input", "version-mismatch", "confirmation-required", "method-not-allowed", "tool-refused"}
+)
 
 
 def secrets_in_play(server_secrets: Iterable[str | None], credential: str | None) -> tuple[str, ...]:
@@ -130,6 +132,29 @@ async def run_operation(
         _close(record, outcome)
         emit(record, secrets)
     return outcome
+
+
+def audit_refused(
+    operation: str,
+    reason: str,
+    *,
+    transport: str,
+    credential: str | None,
+    secrets: tuple[str, ...],
+    job_id: object = None,
+) -> None:
+    """The audit line of a write refused before its operation ran (read-only, tool selection, its arguments).
+
+    Every write attempt is one line; these never reach `run_operation`, so the adapter says so here.
+    """
+    spec = SPECS.get(operation)
+    if spec is None or spec.read_only:
+        return
+    record = AuditRecord(tool=operation, transport=transport, caller=caller_fingerprint(credential))
+    record.outcome, record.reason = "refused", reason
+    if isinstance(job_id, str) and len(job_id) <= 64:
+        record.job_id = job_id
+    emit(record, secrets)
 
 
 async def _run(

@@ -86,9 +86,6 @@ def test_7_a_made_up_token_leaves_no_session_behind(upstream: tuple[Hostile, str
     assert again.status_code == 404, "the session of a caller Qovery refused is still kept"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 19 #9: phase 2, web/rest/app.py DELETE must check If-Match like PATCH"
-)
 def test_9_rest_delete_honours_if_match(upstream: tuple[Hostile, str], fake_time: FakeTime) -> None:
     hostile, url = upstream
     settings = make_settings(url, transport="rest")
@@ -100,10 +97,6 @@ def test_9_rest_delete_honours_if_match(upstream: tuple[Hostile, str], fake_time
     assert CLEANUP in hostile.jobs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #17: phase 2, web/access.py _host_allowed must take ASCII digits only (str.isdigit takes '²')",
-)
 @pytest.mark.parametrize("host", [b"127.0.0.1:\xb2", b"localhost:\xb3", b"127.0.0.1:8080\xb9"])
 def test_17_a_port_of_non_ascii_digits_is_refused(server_key: str, host: bytes) -> None:
     """HTTP headers are read as Latin-1: byte B2 is '²', which str.isdigit() takes for a digit."""
@@ -112,9 +105,6 @@ def test_17_a_port_of_non_ascii_digits_is_refused(server_key: str, host: bytes) 
     assert answer.status_code == 421, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 19 #17: phase 2, web/access.py metrics_endpoint must apply the Host check"
-)
 def test_17_metrics_refuses_a_foreign_host(server_key: str) -> None:
     with httpx.Client(base_url=server_key, timeout=10) as http:
         foreign = http.get("/metrics", headers={"Host": "rebinding.example"})

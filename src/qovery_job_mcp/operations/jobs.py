@@ -158,6 +158,7 @@ class JobOperations:
         skip_reconcile: bool = False,
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
+        expected_version: str | None = None,
     ) -> DeleteResult | Passthrough:
         """Read the job first, so the result names it and keeps the settings that would recreate it.
 
@@ -170,7 +171,13 @@ class JobOperations:
             raise InvalidInputError(
                 f"skip_reconcile must be true or false, got {quote_input(skip_reconcile)}."
             )
-        steps = DeleteSteps(self, job_id, skip_reconcile=skip_reconcile, credential=credential)
+        steps = DeleteSteps(
+            self,
+            job_id,
+            skip_reconcile=skip_reconcile,
+            credential=credential,
+            expected_version=expected_version,
+        )
         return await run_write(steps, policy=self.confirm, confirmer=confirmer, locks=self.locks)
 
     async def delete_read_job(

@@ -14,7 +14,7 @@ from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.operations.confirming import JobRef, Question, plan_hash
 from qovery_job_mcp.operations.write_flow import Look
 from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, version_of
-from qovery_job_mcp.qovery.errors import JobNotFoundError, quote_input
+from qovery_job_mcp.qovery.errors import JobNotFoundError, VersionMismatchError, quote_input
 from qovery_job_mcp.qovery.models import DeleteResult, EditResult
 from qovery_job_mcp.qovery.request_checks import DELETE_ADVICE, refuse_non_finite
 
@@ -119,12 +119,19 @@ class DeleteSteps:
     may_destroy = True
 
     def __init__(
-        self, operations: JobCalls, job_id: str, *, skip_reconcile: bool, credential: str | None
+        self,
+        operations: JobCalls,
+        job_id: str,
+        *,
+        skip_reconcile: bool,
+        credential: str | None,
+        expected_version: str | None = None,
     ) -> None:
         self.operations = operations
         self.job_id = job_id
         self.skip_reconcile = skip_reconcile
         self.credential = credential
+        self.expected_version = expected_version
 
     async def read(self) -> dict[str, Any] | None:
         try:
@@ -132,6 +139,9 @@ class DeleteSteps:
         except JobNotFoundError:
             return None
         refuse_non_finite(job, DELETE_ADVICE)
+        version = job_version(job)
+        if self.expected_version is not None and self.expected_version != version:
+            raise VersionMismatchError(self.expected_version, version, None)  # REST's If-Match: nothing sent
         return job
 
     def question(self, planned: dict[str, Any] | None) -> Question | None:
