@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 from mcp import MCPError
@@ -25,8 +26,9 @@ from mcp.types.version import is_version_at_least
 from qovery_job_mcp.mcp_server.confirm_sentences import Answer, Outcome, answer_for, refused_answer
 from qovery_job_mcp.mcp_server.sealing import REFUSED, compact
 from qovery_job_mcp.operations.confirming import Question, Reply, Verdict, changed_keys
+from qovery_job_mcp.redaction import redact
 
-__all__ = ["CONFIRM_SCHEMA", "INPUT_KEY", "McpConfirmer", "ask", "compare"]
+__all__ = ["CONFIRM_SCHEMA", "INPUT_KEY", "McpConfirmer", "ask", "compare", "scrubbed"]
 
 INPUT_KEY: Final = "confirm"
 """The key of the one elicitation in `InputRequiredResult.input_requests` (and of its answer)."""
@@ -51,13 +53,18 @@ _STATE_FORMAT: Final = 1
 
 
 class McpConfirmer:
-    """The `Confirmer` of one MCP tool call: asks through `ctx`'s client; its verdict is all the core sees."""
+    """The `Confirmer` of one MCP tool call: asks through `ctx`'s client; its verdict is all the core sees.
 
-    def __init__(self, ctx: Context[Any, Any]) -> None:
+    `secrets` are the ones in play for this call: the question quotes the job's name and values as Qovery sent
+    them, so it is scrubbed (`scrubbed`) before either era's form carries it to the client (and the SDK's DEBUG log).
+    """
+
+    def __init__(self, ctx: Context[Any, Any], secrets: tuple[str, ...] = ()) -> None:
         self.ctx = ctx
+        self.secrets = secrets
 
     async def confirm(self, question: Question) -> Reply:
-        answer = await ask(self.ctx, question)
+        answer = await ask(self.ctx, scrubbed(question, self.secrets))
         if answer.outcome is Outcome.PENDING:
             return Reply(Verdict.PENDING, answer.message, pending=answer.input_required)
         if answer.outcome is Outcome.UNSUPPORTED:
@@ -65,6 +72,21 @@ class McpConfirmer:
         if answer.confirmed:
             return Reply(Verdict.YES, answer.message)
         return Reply(Verdict.NO, answer.message, reason=answer.reason)
+
+
+def scrubbed(question: Question, secrets: tuple[str, ...]) -> Question:
+    """The question with every secret in play redacted from every text it shows: the one scrub for both eras."""
+    if not secrets:
+        return question
+    job = replace(
+        question.job, name=redact(question.job.name, secrets), type=redact(question.job.type, secrets)
+    )
+    return replace(
+        question,
+        job=job,
+        consequence=redact(question.consequence, secrets),
+        changes=tuple(redact(change, secrets) for change in question.changes),
+    )
 
 
 async def ask(
