@@ -279,16 +279,24 @@ class JobOperations:
             if answer_lost
             else ""
         )
+        undo_how = "`body` set to `undo`"
         result: EditResult = {
             "dry_run": False,
             "job": updated,
             "changes": plan["changes"],
             "version": version,
             "undo": undo_patch(plan["changes"]),
-            "message": f"Job updated: {how}{len(plan['changes'])} change(s) applied; its version is now {version}. "
-            "Qovery applies them at the next deployment. To undo, call edit-job with `body` set to `undo` and "
-            f"`expected_version` {version!r}.",
+            "message": "",
         }
+        if any(change["before"] is None for change in plan["changes"]):
+            # A merge patch's null removes a field: an explicit null it replaced cannot come back that way.
+            result["undo_replace"] = plan["previous"]
+            undo_how = "`body` set to `undo_replace` and `replace: true` (it restores explicit nulls too)"
+        result["message"] = (
+            f"Job updated: {how}{len(plan['changes'])} change(s) applied; its version is now {version}. "
+            f"Qovery applies them at the next deployment. To undo, call edit-job with {undo_how} and "
+            f"`expected_version` {version!r}."
+        )
         return result
 
 

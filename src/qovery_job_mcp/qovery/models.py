@@ -181,6 +181,15 @@ class EditResult(TypedDict):
             dict[str, Any], Field(description="Real edit: the merge patch that restores the changed values.")
         ]
     ]
+    undo_replace: NotRequired[
+        Annotated[
+            dict[str, Any],
+            Field(
+                description="Real edit that replaced an explicit null (which a merge patch cannot restore): the "
+                "job's previous settings in full; send them as `body` with `replace: true`."
+            ),
+        ]
+    ]
     next_runs: NotRequired[
         Annotated[
             list[str], Field(description="Dry run of a CRON job: the next five runs of the schedule sent.")
