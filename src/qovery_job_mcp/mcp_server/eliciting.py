@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any, Final
 
+import anyio
 from mcp import MCPError
 from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import NoBackChannelError
@@ -50,6 +51,25 @@ _MODERN_VERSION: Final = "2026-07-28"
 """First revision that asks through `InputRequiredResult` instead of a mid-call `elicitation/create`."""
 
 _STATE_FORMAT: Final = 1
+
+QUESTION_TIMEOUT_SECONDS: Final = 300.0
+"""How long a mid-call question (2025-11-25) waits for its answer, as long as a 2026-07-28 state is accepted; an
+unanswered question then counts as dismissed, and nothing is sent."""
+
+_WAITING: set[anyio.CancelScope] = set()
+"""The mid-call questions waiting for an answer in this process (`dismiss_waiting_questions` ends them)."""
+_DISMISSED: list[bool] = [False]
+
+
+def _draining() -> bool:
+    return _DISMISSED[0]
+
+
+def dismiss_waiting_questions() -> None:
+    """On SIGTERM: every question still waiting counts as unanswered, so its call ends and the drain can finish."""
+    _DISMISSED[0] = True
+    for waiting in list(_WAITING):
+        waiting.cancel()
 
 
 class McpConfirmer:
@@ -94,11 +114,15 @@ async def ask(
     question: Question,
     *,
     recheck: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+    answer_within: float = QUESTION_TIMEOUT_SECONDS,
 ) -> Answer:
     """Ask the user to confirm `question`, in the client's protocol era.
 
     On 2026-07-28 the first call returns PENDING: return `answer.input_required` from the tool. The client's retry
     runs the tool again; build `question` again from the job as it is then, and this call reads the answer back.
+
+    A mid-call question waits `answer_within` seconds at most (and ends at once on SIGTERM): unanswered, it counts as
+    dismissed (Outcome.UNANSWERED), and nothing is sent.
 
     `recheck`, when given, is awaited after a yes that arrived within this call (2025-11-25) and returns the
     binding recomputed from the job as it is now; a difference gives JOB_CHANGED. On 2026-07-28 the retry's own
@@ -118,9 +142,19 @@ async def ask(
     if not _can_elicit_form(ctx):
         return answer_for(Outcome.UNSUPPORTED, question)
     try:
-        result = await request.session.elicit_form(
-            message=question.message(), requested_schema=_schema(), related_request_id=request.request_id
-        )
+        with anyio.move_on_after(answer_within) as waiting:
+            _WAITING.add(waiting)
+            try:
+                result = await request.session.elicit_form(
+                    message=question.message(),
+                    requested_schema=_schema(),
+                    related_request_id=request.request_id,
+                )
+            finally:
+                _WAITING.discard(waiting)
+        if waiting.cancelled_caught:
+            why = "the server is shutting down" if _draining() else None
+            return answer_for(Outcome.UNANSWERED, question, detail=why or f"none within {answer_within:g} s")
     except NoBackChannelError:
         return answer_for(
             Outcome.UNSUPPORTED, question, detail="this connection cannot carry a question mid-call"

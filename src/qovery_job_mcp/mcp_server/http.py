@@ -57,6 +57,9 @@ def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
 
 def serve_http(server: MCPServer[Any], settings: Settings, **uvicorn_choices: Any) -> None:
     """Serve MCP on /mcp until SIGTERM; `uvicorn_choices` are drain.serve's `loop` and `http`."""
+    from qovery_job_mcp.mcp_server.eliciting import dismiss_waiting_questions
     from qovery_job_mcp.web.drain import serve
 
-    serve(build_http_app(server, settings), settings, path=MCP_PATH, **uvicorn_choices)
+    # A call waiting for a person's answer is dismissed at once on SIGTERM: the drain then ends within its grace.
+    app = build_http_app(server, settings)
+    serve(app, settings, path=MCP_PATH, on_drain=(dismiss_waiting_questions,), **uvicorn_choices)
