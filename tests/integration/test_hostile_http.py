@@ -59,11 +59,6 @@ def server_key(upstream: tuple[Hostile, str], fake_time: FakeTime) -> Iterator[s
         yield base
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #7: phase 2, web/hosting.py + web/access.py must drop a session whose caller never made "
-    "a valid call (and cap sessions with a clear 503/429)",
-)
 def test_7_a_made_up_token_leaves_no_session_behind(upstream: tuple[Hostile, str], per_request: str) -> None:
     hostile, _ = upstream
     hostile.on("GET", "job", Reply(status=401, body=b'{"status":401,"detail":"bad token"}'))
@@ -111,3 +106,26 @@ def test_17_metrics_refuses_a_foreign_host(server_key: str) -> None:
         healthz = http.get("/healthz", headers={"Host": "rebinding.example"})
     assert foreign.status_code == 421, foreign.text[:200]
     assert healthz.status_code == 200
+
+
+def test_7_sessions_are_capped_with_a_clear_503(upstream: tuple[Hostile, str], fake_time: FakeTime) -> None:
+    _, url = upstream
+    settings = Settings(
+        api_url=url, transport="http", timeout=5.0, deadline=20.0, json_response=True, max_sessions=2
+    )
+    server = build_server(
+        settings,
+        client=make_qovery_client(settings, fake_time),
+        resolve_credential=caller_credential_from_context,
+    )
+    headers = {**MCP_HEADERS, "Authorization": "Token qov_made_up_0000000000000000"}
+    with (
+        serve_on_loopback(build_http_app(server, settings), lifespan="on") as base,
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        opened = [http.post("/mcp", json=INITIALIZE, headers=headers) for _ in range(3)]
+    assert [answer.status_code for answer in opened] == [200, 200, 503]
+    full = opened[2]
+    assert full.headers["content-type"].startswith("application/problem+json")
+    assert full.headers["Retry-After"].isdigit()
+    assert "QOVERY_MCP_MAX_SESSIONS" in full.json()["detail"]

@@ -125,6 +125,8 @@ OPTIONS: tuple[Option, ...] = (
            default=False, help="Answer with plain JSON bodies instead of SSE streams."),
     Option("shutdown_grace", ("QOVERY_MCP_SHUTDOWN_GRACE",), seconds, default=10.0,
            help="Seconds calls in flight get to finish after SIGTERM."),
+    Option("max_sessions", ("QOVERY_MCP_MAX_SESSIONS",), whole_number(1, 1_000_000), default=1000,
+           help="Most MCP sessions open at once (HTTP, stateful); past it a new one gets 503 with Retry-After."),
 )  # fmt: skip
 
 

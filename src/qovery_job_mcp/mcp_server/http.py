@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from qovery_job_mcp.config import Settings
+from qovery_job_mcp.mcp_server.sessions import EndRefusedSessions
 from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, metrics_endpoint
 from qovery_job_mcp.web.credentials import credential_from_headers
 
@@ -51,8 +52,9 @@ def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         # Passed explicitly, since the SDK would arm its own check by itself on a loopback host.
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         host=settings.host,
+        max_sessions=settings.max_sessions,
     )
-    return AccessMiddleware(app, AccessPolicy.for_settings(settings, (MCP_PATH,)))
+    return AccessMiddleware(EndRefusedSessions(app), AccessPolicy.for_settings(settings, (MCP_PATH,)))
 
 
 def serve_http(server: MCPServer[Any], settings: Settings, **uvicorn_choices: Any) -> None:

@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnno
 from qovery_job_mcp.boundary import run_operation, secrets_in_play
 from qovery_job_mcp.catalog import OperationSpec
 from qovery_job_mcp.mcp_server.eliciting import McpConfirmer
+from qovery_job_mcp.mcp_server.sessions import end_after_answer
 from qovery_job_mcp.operations import NEVER_ASKS, Confirmer, JobOperations
 from qovery_job_mcp.qovery.client import WAIT_REPORTER
 
@@ -91,6 +92,8 @@ async def run_tool(
         if reporting is not None:
             WAIT_REPORTER.reset(reporting)
     if outcome.failure is not None:
+        if credential is not None and outcome.failure.upstream_status == 401:
+            end_after_answer(ctx)  # Qovery refused the caller's own credential: keep no session for it
         raise ToolError(outcome.failure.sentence)
     if isinstance(outcome.passthrough, InputRequiredResult):
         # The client asks the user, then calls again with the answer (McpConfirmer scrubbed the question).
