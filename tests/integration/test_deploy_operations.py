@@ -8,7 +8,7 @@ ever sleeping. Requests are counted where they land: in the simulator.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
@@ -19,22 +19,10 @@ from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import ConflictError, InvalidInputError
 from qovery_job_mcp.simulation.data import CLEANUP_JOB_ID, MIGRATIONS_JOB_ID, NIGHTLY_JOB_ID
 from tests.support.clients import FakeTime
+from tests.support.deploying import EPOCH, SimClock
 from tests.support.simulator import Fault, RecordingSimulator, simulated_qovery
 
 KEY = "qov_deploy_tests_0123456789SECRET"
-#: 2026-12-01T10:00:00Z: simulated timestamps read like real ones.
-EPOCH = 1796119200.0
-
-
-@dataclass
-class SimClock:
-    """The simulator's clock: follows `source` unless frozen (then deployments never move on)."""
-
-    source: FakeTime = field(default_factory=lambda: FakeTime(now=EPOCH))
-    frozen: float | None = None
-
-    def __call__(self) -> float:
-        return self.frozen if self.frozen is not None else self.source.now
 
 
 @dataclass
