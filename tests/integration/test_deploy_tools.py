@@ -55,8 +55,8 @@ async def test_a_waited_deploy_succeeds_with_progress_previous_and_rollback(
 ) -> None:
     seen: list[tuple[float, float | None, str | None]] = []
 
-    async def progress(done: float, total: float | None, message: str | None) -> None:
-        seen.append((done, total, message))
+    async def progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, total, message))
 
     async with deploy_client(deploy_settings(world.url), time_, mode) as client:
         result = await client.call_tool(

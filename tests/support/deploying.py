@@ -62,10 +62,9 @@ class DeployWorld:
 
 
 @contextmanager
-def deploy_world(api_tokens: tuple[str, ...] | None = None) -> Iterator[DeployWorld]:
+def deploy_world() -> Iterator[DeployWorld]:
     clock = SimClock()
-    tokens = {} if api_tokens is None else {"api_tokens": api_tokens}
-    with simulated_qovery(clock=clock, **tokens) as served:
+    with simulated_qovery(clock=clock) as served:
         yield DeployWorld(served.sim, served.url, clock)
 
 
