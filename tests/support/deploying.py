@@ -47,9 +47,13 @@ class DeployWorld:
     url: str
     clock: SimClock
 
-    def fresh(self) -> FakeTime:
-        """A new test: seeded simulator, nothing recorded, a fresh fake time shared by both sides."""
-        fake = FakeTime(now=EPOCH)
+    def fresh(self, fake: FakeTime | None = None) -> FakeTime:
+        """A new test: seeded simulator, nothing recorded, a fake time shared by both sides (`fake` rewound, or a
+        new one)."""
+        if fake is None:
+            fake = FakeTime(now=EPOCH)
+        fake.now = EPOCH
+        fake.sleeps.clear()
         self.clock.source, self.clock.frozen = fake, None
         self.sim.reset()
         return fake
