@@ -111,7 +111,7 @@ def check_deploy_arguments(
         if not isinstance(git_commit_id, str) or not FULL_SHA_RE.match(git_commit_id.lower()):
             raise InvalidInputError(
                 f"git_commit_id must be a full 40-character commit SHA, got {quote_input(git_commit_id)}; "
-                "list-commits shows them. Nothing was sent."
+                "list-last-job-commits shows them. Nothing was sent."
             )
         if kind != "git":
             raise InvalidInputError(
