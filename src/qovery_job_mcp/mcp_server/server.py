@@ -17,7 +17,7 @@ from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
 from qovery_job_mcp.mcp_server.sealing import StateSealer
-from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
+from qovery_job_mcp.mcp_server.tools import ToolDeps, tools_for
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
 from qovery_job_mcp.qovery.client import QoveryClient
@@ -120,6 +120,13 @@ def build_server(
         finally:
             await client.aclose()
 
+    names = settings.offered_tools
+    deps = ToolDeps(
+        operations=JobOperations(client, confirm=settings.confirm),
+        resolve_credential=resolve_credential,
+        secrets=server_secrets(settings),
+        transport=settings.transport,
+    )
     server = JobServer(
         SERVER_NAME,
         title="Qovery jobs",
@@ -129,16 +136,9 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         request_state_security=sealer.request_state_security(),
+        tools=tools_for(deps, names),
     )
-    names = settings.offered_tools
     server.refusals = refusals_for(names, read_only=settings.read_only)
-    deps = ToolDeps(
-        operations=JobOperations(client, confirm=settings.confirm),
-        resolve_credential=resolve_credential,
-        secrets=server_secrets(settings),
-        transport=settings.transport,
-    )
-    register_tools(server, deps, names)
     register_resources(server, deps, names)
     register_prompts(server, names)
     return server
