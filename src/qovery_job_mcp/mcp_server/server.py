@@ -17,7 +17,7 @@ from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
 from qovery_job_mcp.mcp_server.sealing import StateSealer
-from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
+from qovery_job_mcp.mcp_server.tools import ToolDeps, tools_for
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
 from qovery_job_mcp.operations.deploy import Clock, DeployOperations, Sleep
@@ -124,18 +124,7 @@ def build_server(
         finally:
             await client.aclose()
 
-    server = JobServer(
-        SERVER_NAME,
-        title="Qovery jobs",
-        version=__version__,
-        instructions=instructions,
-        website_url="https://github.com/qovery-job-mcp/qovery-job-mcp",
-        lifespan=lifespan,
-        log_level=settings.log_level,
-        request_state_security=sealer.request_state_security(),
-    )
     names = settings.offered_tools
-    server.refusals = refusals_for(names, read_only=settings.read_only, toolsets=settings.toolsets)
     operations = JobOperations(client, confirm=settings.confirm)
     deploy = None
     if "deploy" in settings.toolsets:
@@ -149,7 +138,18 @@ def build_server(
         transport=settings.transport,
         deploy_operations=deploy,
     )
-    register_tools(server, deps, names)
+    server = JobServer(
+        SERVER_NAME,
+        title="Qovery jobs",
+        version=__version__,
+        instructions=instructions,
+        website_url="https://github.com/qovery-job-mcp/qovery-job-mcp",
+        lifespan=lifespan,
+        log_level=settings.log_level,
+        request_state_security=sealer.request_state_security(),
+        tools=tools_for(deps, names),
+    )
+    server.refusals = refusals_for(names, read_only=settings.read_only, toolsets=settings.toolsets)
     register_resources(server, deps, names)
     register_prompts(server, names)
     return server

@@ -355,7 +355,11 @@ def deploy_verdict(
     """The one sentence a deploy ends with: how it ended, Qovery's reason on failure, the way back."""
     target = call.image_tag or call.git_commit_id
     name = f"job {job.get('name')!r}"
-    what = f"deploy of {describe_version(source_kind(job), target)} of {name}" if target else f"redeploy of {name}"
+    what = (
+        f"deploy of {describe_version(source_kind(job), target)} of {name}"
+        if target
+        else f"redeploy of {name}"
+    )
     if outcome == "failed":
         errors = (tail or {}).get("errors") or []
         why = f" {errors[0]['user_log_message']}" if errors and errors[0].get("user_log_message") else ""
