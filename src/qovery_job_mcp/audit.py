@@ -66,6 +66,8 @@ class AuditRecord:
     outcome: AuditOutcome = "applied"
     reason: str | None = None
     status: int | None = None
+    #: A deploy or a stop: the id of the deployment request Qovery started.
+    deployment_request_id: str | None = None
     #: The call only asked the user (a 2026-07-28 first leg): nothing was attempted yet, no line.
     skip: bool = False
     started: float = field(default_factory=time.perf_counter)
@@ -87,6 +89,8 @@ class AuditRecord:
             entry["reason"] = self.reason
         if self.outcome in ("failed", "unknown"):
             entry["status"] = self.status
+        if self.deployment_request_id is not None:
+            entry["deployment_request_id"] = self.deployment_request_id
         entry["duration_ms"] = round((time.perf_counter() - self.started) * 1000, 1)
         return entry
 

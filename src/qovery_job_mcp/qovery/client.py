@@ -200,11 +200,13 @@ class QoveryClient:
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
         credential: str | None = None,
+        once: bool = False,
     ) -> httpx.Response:
         """Send one logical request, retrying transient failures; return a 2xx or 404 response.
 
         404 is returned, not raised, because its meaning differs per operation (delete treats it
-        as already done). Everything else that is not 2xx becomes a JobError.
+        as already done). Everything else that is not 2xx becomes a JobError. `once`: a write that must
+        never be sent twice (a deploy): an unclear failure raises OutcomeUnknownError instead of a retry.
         """
         secret = credential or self._credential
         if not secret:
@@ -221,7 +223,7 @@ class QoveryClient:
             call.started = self._clock()
         started = call.started
         last: list[Transient] = []  # one entry per failed attempt
-        safe = method in SAFE_METHODS
+        safe = method in SAFE_METHODS and not once  # only a read is repeated after an unclear failure
         unclear: list[bool] = []  # per failed attempt: was the request possibly sent and acted on?
 
         def remaining() -> float:
