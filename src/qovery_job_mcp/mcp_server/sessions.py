@@ -39,16 +39,20 @@ class EndRefusedSessions:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-        if scope["type"] != "http" or not _TO_END:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
         session = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k.lower() == SESSION_HEADER.encode()), None
         )
-        if session is None or session not in _TO_END:
-            return
-        _TO_END.discard(session)
-        await self._delete(scope, session)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ending = session is not None and session in _TO_END
+            if ending:
+                _TO_END.discard(session)  # never left behind, even when the request failed
+        if ending and session is not None:
+            await self._delete(scope, session)
 
     async def _delete(self, scope: Scope, session: str) -> None:
         kept = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"content-length", b"content-type")]
