@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from mcp import MCPError
@@ -18,11 +19,11 @@ from qovery_job_mcp.mcp_server.sealing import StateSealer, state_key_warning
 from qovery_job_mcp.operations.confirming import JobRef, plan_hash
 from qovery_job_mcp.operations.confirming import Question as Confirmation
 from tests.support.asking import Asker, accept
+from tests.support.clock import FakeTime
 from tests.support.confirm_tool import (
     KEY,
     OTHER_KEY,
     TOOL,
-    Clock,
     Job,
     Store,
     build_server,
@@ -88,9 +89,9 @@ async def test_tampered_state_is_refused(where: str) -> None:
 
 async def test_expired_state_is_refused() -> None:
     store = Store()
-    clock = Clock()
+    clock = FakeTime(now=time.time())
     async with connect(
-        build_server(store, StateSealer(KEY, clock=clock)), "auto", Asker(accept(True))
+        build_server(store, StateSealer(KEY, clock=clock.clock)), "auto", Asker(accept(True))
     ) as client:
         question = await first_leg(client)
         clock.now += 299

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -52,14 +51,6 @@ class Store:
     deleted: list[str] = field(default_factory=list)
     audit: list[tuple[str | None, str]] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
-
-
-@dataclass
-class Clock:
-    now: float = field(default_factory=time.time)
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def question_for(job: Job) -> Confirmation:
