@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from qovery_job_mcp.audit import AuditRecord, line_text
+from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
-from tests.support.hostile import Hostile, captured_audit, hostile_client, hostile_upstream
+from tests.support.hostile import Hostile, hostile_client, hostile_upstream
 
 SEPARATORS = "\u2028\u2029\x85\x1c\x1d\x1e\x0b\x0c\r\n"
 

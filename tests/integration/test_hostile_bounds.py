@@ -17,9 +17,10 @@ import pytest
 from qovery_job_mcp.operations.jobs import JobOperations
 from qovery_job_mcp.qovery.errors import RateLimitedError
 from qovery_job_mcp.web.rest.app import build_rest_app
+from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import CLEANUP, NIGHTLY
-from tests.support.hostile import Hostile, Reply, captured_audit, gzip_bomb, hostile_client, hostile_upstream
+from tests.support.hostile import Hostile, Reply, gzip_bomb, hostile_client, hostile_upstream
 from tests.support.loopback import serve_on_loopback
 
 HUGE_RETRY_AFTER = (("Retry-After", "9" * 400),)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -184,32 +183,3 @@ def hostile_upstream(hostile: Hostile | None = None) -> Iterator[tuple[Hostile, 
 
 def fresh_copy(job: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(job)
-
-
-class AuditLines(logging.Handler):
-    """Every audit line written while installed, raw (as a JSON-lines reader would see the file)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.raw: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.raw.append(record.getMessage())
-
-    @property
-    def parsed(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.raw]
-
-
-@contextmanager
-def captured_audit() -> Iterator[AuditLines]:
-    handler = AuditLines()
-    audit_logger = logging.getLogger("qovery_job_mcp.audit")
-    previous = audit_logger.level
-    audit_logger.addHandler(handler)
-    audit_logger.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        audit_logger.removeHandler(handler)
-        audit_logger.setLevel(previous)
