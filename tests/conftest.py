@@ -13,6 +13,7 @@ import pytest
 from mcp import Client
 
 from tests.support.clients import FakeTime, in_own_task, make_settings, mcp_client
+from tests.support.hostile import upstream  # noqa: F401 (the hostile tests' fixture, registered here)
 from tests.support.simulator import LiveQovery, simulated_qovery
 
 E2E = Path(__file__).resolve().parent / "e2e"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
+import pytest
 from mcp import Client
 
 from qovery_job_mcp.mcp_server.server import build_server
@@ -179,6 +180,18 @@ def hostile_upstream(hostile: Hostile | None = None) -> Iterator[tuple[Hostile, 
     adversary = hostile or Hostile()
     with serve_on_loopback(adversary) as url:
         yield adversary, url
+
+
+@pytest.fixture
+def upstream() -> Iterator[tuple[Hostile, str]]:
+    """The hostile tests' adversary, fresh for each test (registered for every test by tests/conftest.py)."""
+    with hostile_upstream() as served:
+        yield served
+
+
+def text_of(result: Any) -> str:
+    """Every text block of a tool result, joined: what a test searches for sentences and leaked secrets."""
+    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 def fresh_copy(job: dict[str, Any]) -> dict[str, Any]:
