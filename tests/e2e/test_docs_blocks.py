@@ -36,13 +36,13 @@ from tests.support.docs import (
     Block,
     all_blocks,
     command_path,
-    free_port,
     localize,
     node_version,
     occupied,
     serve_command,
 )
 from tests.support.helpers import subprocess_env
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.slow
 

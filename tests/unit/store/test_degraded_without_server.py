@@ -14,7 +14,7 @@ from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import MemoryStore
 from qovery_job_mcp.store.redis_store import RedisStore
 from tests.support.clock import START, FakeTime
-from tests.support.redis_server import free_port
+from tests.support.ports import free_port
 
 
 async def test_reads_go_on_per_process_and_writes_are_refused(caplog: pytest.LogCaptureFixture) -> None:
