@@ -20,6 +20,7 @@ from qovery_job_mcp.mcp_server.sealing import StateSealer
 from qovery_job_mcp.mcp_server.tools import ToolDeps, tools_for
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
+from qovery_job_mcp.operations.deploy import Clock, DeployOperations, Sleep
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import InvalidInputError
 from qovery_job_mcp.wiring import client_from_settings
@@ -103,11 +104,14 @@ def build_server(
     instructions: str = INSTRUCTIONS,
     resolve_credential: CredentialResolver = no_caller_credential,
     sealer: StateSealer | None = None,
+    sleep: Sleep | None = None,
+    clock: Clock | None = None,
 ) -> JobServer:
     """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions.
 
     `sealer` seals confirmation state (tests pass one with a fake clock); by default it is keyed
-    by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset.
+    by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset. `sleep` and `clock` time the
+    deploy toolset's waits (tests pass fake ones).
     """
     client = client or client_from_settings(settings)
     if sealer is None:
@@ -121,11 +125,18 @@ def build_server(
             await client.aclose()
 
     names = settings.offered_tools
+    operations = JobOperations(client, confirm=settings.confirm)
+    deploy = None
+    if "deploy" in settings.toolsets:
+        deploy = DeployOperations(
+            client, confirm=settings.confirm, locks=operations.locks, **_timing(sleep=sleep, clock=clock)
+        )
     deps = ToolDeps(
-        operations=JobOperations(client, confirm=settings.confirm),
+        operations=operations,
         resolve_credential=resolve_credential,
         secrets=server_secrets(settings),
         transport=settings.transport,
+        deploy_operations=deploy,
     )
     server = JobServer(
         SERVER_NAME,
@@ -138,7 +149,12 @@ def build_server(
         request_state_security=sealer.request_state_security(),
         tools=tools_for(deps, names),
     )
-    server.refusals = refusals_for(names, read_only=settings.read_only)
+    server.refusals = refusals_for(names, read_only=settings.read_only, toolsets=settings.toolsets)
     register_resources(server, deps, names)
     register_prompts(server, names)
     return server
+
+
+def _timing(*, sleep: Sleep | None, clock: Clock | None) -> dict[str, Any]:
+    """The deploy waits' sleep and clock when given (tests), else DeployOperations' own (real time)."""
+    return {name: value for name, value in (("sleep", sleep), ("clock", clock)) if value is not None}

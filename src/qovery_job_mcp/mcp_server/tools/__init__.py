@@ -1,4 +1,4 @@
-"""The five MCP tools: one declarative spec per tool, registered in the catalog's order.
+"""The MCP tools (the five job tools, the deploy toolset's four): one declarative spec per tool, in the catalog's order.
 
 Which tools a server offers is decided once, in `Settings.offered_tools` (catalog.select_operations), for every
 adapter alike.
@@ -11,13 +11,33 @@ from typing import Any
 
 from mcp.server.mcpserver.tools import Tool
 
-from qovery_job_mcp.mcp_server.tools import delete_job, edit_job, get_job, get_status, list_commits
+from qovery_job_mcp.mcp_server.tools import (
+    delete_job,
+    deploy_job,
+    edit_job,
+    get_job,
+    get_logs,
+    get_status,
+    list_commits,
+    list_deployments,
+    stop_job,
+)
 from qovery_job_mcp.mcp_server.tools._render import ToolDeps, ToolSpec, annotations_for
 from qovery_job_mcp.operations import OPERATION_NAMES, SPECS
 
 TOOLS: Mapping[str, ToolSpec] = {
     spec.name: spec
-    for spec in (get_job.SPEC, edit_job.SPEC, delete_job.SPEC, list_commits.SPEC, get_status.SPEC)
+    for spec in (
+        get_job.SPEC,
+        edit_job.SPEC,
+        delete_job.SPEC,
+        list_commits.SPEC,
+        get_status.SPEC,
+        deploy_job.SPEC,
+        stop_job.SPEC,
+        list_deployments.SPEC,
+        get_logs.SPEC,
+    )
 }
 assert tuple(TOOLS) == OPERATION_NAMES, "one tool per catalogued operation, in the catalog's order"
 

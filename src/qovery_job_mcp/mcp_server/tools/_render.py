@@ -19,6 +19,7 @@ from qovery_job_mcp.boundary import run_operation, secrets_in_play
 from qovery_job_mcp.catalog import OperationSpec
 from qovery_job_mcp.mcp_server.eliciting import McpConfirmer
 from qovery_job_mcp.operations import NEVER_ASKS, Confirmer, JobOperations
+from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.qovery.client import WAIT_REPORTER
 from qovery_job_mcp.redaction import redact
 
@@ -41,6 +42,14 @@ class ToolDeps:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     #: The transport, for the audit line. (When writes ask first is the operations' policy.)
     transport: str = "stdio"
+    #: The deploy toolset's operations (None when the toolset is off: its tools are not registered then).
+    deploy_operations: DeployOperations | None = None
+
+    @property
+    def deploy(self) -> DeployOperations:
+        if self.deploy_operations is None:
+            raise RuntimeError("a deploy tool was registered without the deploy toolset's operations")
+        return self.deploy_operations
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ def annotations_for(spec: OperationSpec) -> ToolAnnotations:
         title=spec.title,
         read_only_hint=spec.read_only,
         destructive_hint=spec.destructive,
-        idempotent_hint=True,
+        idempotent_hint=spec.idempotent,
         open_world_hint=True,
     )
 
