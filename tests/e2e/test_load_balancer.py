@@ -18,7 +18,6 @@ every replica restarted twice). Figures: docs/load-balancer.md.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -34,9 +33,10 @@ import httpx
 import httpx2
 import pytest
 
-from tests.support.constants import API_KEY, NIGHTLY, ROOT
-from tests.support.helpers import PYTHON, subprocess_env
-from tests.support.http_server import free_port, http_client
+from tests.support.constants import API_KEY, NIGHTLY
+from tests.support.helpers import PYTHON, installed_binary, subprocess_env
+from tests.support.http_server import http_client
+from tests.support.ports import free_port, wait_until_healthy
 from tests.support.simulator import LiveQovery
 
 # Restarts take longer when the other test worker shares the two cores; the load lasts until they end.
@@ -50,13 +50,7 @@ WRITE_EVERY = 5  # one call in five is a real edit
 
 
 def haproxy_binary() -> str:
-    found = shutil.which("haproxy")
-    if found is None:
-        subprocess.run(["bash", str(ROOT / "scripts" / "install-haproxy.sh")], check=False, timeout=300)
-        found = shutil.which("haproxy")
-    if found is None:
-        pytest.skip("haproxy is not installed and scripts/install-haproxy.sh could not install it here")
-    return found
+    return installed_binary("haproxy", "install-haproxy.sh")
 
 
 @dataclass
@@ -85,16 +79,9 @@ class Replica:
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("ab"),
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"replica on {self.port} did not start: {self.log.read_text()}")
-            time.sleep(0.05)
+        wait_until_healthy(
+            f"http://127.0.0.1:{self.port}", self.process, 30, f"replica on {self.port}", self.log.read_text
+        )
 
     def calls_counted(self) -> int:
         """Calls this process answered, from its own /metrics (open on loopback)."""
@@ -174,18 +161,7 @@ def balanced(qovery: LiveQovery) -> Iterator[tuple[str, list[Replica]]]:
         proxy = subprocess.Popen(
             [binary, "-f", str(config), "-db"], stdout=subprocess.DEVNULL, stderr=proxy_log.open("wb")
         )
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{front}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proxy.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    f"haproxy did not start: {proxy.stderr.read() if proxy.stderr else ''!r}"
-                )
-            time.sleep(0.05)
+        wait_until_healthy(f"http://127.0.0.1:{front}", proxy, 15, "haproxy", proxy_log.read_text)
         yield f"http://127.0.0.1:{front}", replicas
     finally:
         logged = [
