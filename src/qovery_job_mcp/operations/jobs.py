@@ -29,6 +29,7 @@ from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, plan_edit, undo_patch, version_of
 from qovery_job_mcp.qovery.errors import (
     InvalidInputError,
+    OutcomeUnknownError,
     UnexpectedAnswerError,
     VersionMismatchError,
     quote_input,
@@ -257,8 +258,17 @@ class JobOperations:
         )
         if response.status_code == 404:
             raise not_found_error(job_id)
-        updated = _json(response, "edited job", EDIT_MAY_HAVE_LANDED)
-        parse_answer(Job, updated, "edited job", EDIT_MAY_HAVE_LANDED)
+        try:
+            updated = _json(response, "edited job", EDIT_MAY_HAVE_LANDED)
+            parse_answer(Job, updated, "edited job", EDIT_MAY_HAVE_LANDED)
+            require_same_job(job_id, updated, "edited job")
+        except UnexpectedAnswerError as unreadable:
+            # The PUT was answered 2xx, so it reached Qovery; an answer that cannot be read (or is about another
+            # job) says nothing trustworthy about what landed: the write flow reads the job again and decides.
+            raise OutcomeUnknownError(
+                unreadable.message.replace("nothing was sent", "the PUT was sent"),
+                upstream_status=response.status_code,
+            ) from None
         return self.edited(job_id, plan, updated, credential=credential, answer_lost=False)
 
     def edited(

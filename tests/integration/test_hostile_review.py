@@ -1,0 +1,55 @@
+"""Issue 19, second review: what the first round of hostile tests left open.
+
+Same harness as the other test_hostile_* files: our server in memory through a real MCP client, against
+`tests.support.hostile` on a real loopback port, counting what reached it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.audit import captured_audit
+from tests.support.clients import FakeTime
+from tests.support.constants import CLEANUP, NIGHTLY
+from tests.support.hostile import Hostile, Reply, hostile_client, text_of
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("other-job", id="200-about-another-job"),
+        pytest.param("not-json", id="200-not-json"),
+        pytest.param("not-a-job", id="200-not-a-job"),
+    ],
+)
+async def test_a_put_answered_200_unreadably_is_read_again_not_reported_from_the_answer(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, answer: str
+) -> None:
+    """A 200 to a PUT means it landed; an answer that cannot be trusted is checked with a fresh read.
+
+    Before: another job's body became the result (its settings as `job`, its version as the new one, and
+    remembered as this job's version); an unreadable body was a plain failure, audited `failed`.
+    """
+    hostile, url = upstream
+    bodies = {
+        "other-job": json.dumps(hostile.jobs[CLEANUP]).encode(),
+        "not-json": b"<html>ok</html>",
+        "not-a-job": b'{"ok": true}',
+    }
+    hostile.on("PUT", "job", Reply(body=bodies[answer]))
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off") as client:
+            result = await client.call_tool(
+                "edit-job", {"job_id": NIGHTLY, "body": {"description": "landed"}}
+            )
+    assert hostile.writes() == [f"PUT /job/{NIGHTLY}"], "the PUT was sent once, to the id named"
+    assert hostile.jobs[NIGHTLY]["description"] == "landed"
+    assert not result.is_error, text_of(result)
+    content = result.structured_content
+    assert content["job"]["id"] == NIGHTLY, "the result shows another job's settings as this one's"
+    assert content["job"]["name"] == hostile.jobs[NIGHTLY]["name"]
+    assert "preview-cleanup" not in text_of(result)
+    [line] = audit.parsed
+    assert (line["outcome"], line["reason"]) == ("applied", "answer_lost")
