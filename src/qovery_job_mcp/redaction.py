@@ -26,14 +26,23 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     (the head of a key just before `…` is still a key).
     """
     usable = [secret for secret in secrets if secret and len(secret) >= 4]
-    for secret in usable:
-        text = text.replace(secret, REDACTED)
+    text = _scrub(text, usable)
     if "\\" in text:
         decoded = _JSON_ESCAPE.sub(_unescape, text)
-        if any(secret in decoded for secret in usable):
-            text = redact(decoded, usable)
+        if decoded != text:
+            # Whole or cut short: what the reader sees once it decodes the escapes (one level, as a JSON reader
+            # does) is what must hold no key.
+            scrubbed = _scrub(decoded, usable)
+            if scrubbed != decoded:
+                text = scrubbed
+    return text
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
     if CUT in text:
-        text = _redact_cut_heads(text, usable)
+        text = _redact_cut_heads(text, secrets)
     return text
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime
-from tests.support.constants import CLEANUP, NIGHTLY
+from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
 from tests.support.hostile import Hostile, Reply, hostile_client, text_of
 
 
@@ -53,3 +53,23 @@ async def test_a_put_answered_200_unreadably_is_read_again_not_reported_from_the
     assert "preview-cleanup" not in text_of(result)
     [line] = audit.parsed
     assert (line["outcome"], line["reason"]) == ("applied", "answer_lost")
+
+
+@pytest.mark.parametrize("pad", [260, 270, 280])
+async def test_an_escaped_key_cut_by_the_error_quote_is_redacted(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, pad: int
+) -> None:
+    """The key JSON-escaped (`\\u0071ov_…`) in an error body without `detail`, cut inside it at 300 characters.
+
+    Before: the head of the key came back escaped, and the client decodes it: 16 to 25 of its 30 characters.
+    """
+    hostile, url = upstream
+    body = '{"title":"' + "x" * pad + "\\u0071" + API_KEY[1:] + '"}'
+    hostile.on("GET", "job", Reply(status=400, body=body.encode()))
+    async with hostile_client(url, fake_time, confirm="off") as client:
+        result = await client.call_tool("get-job-id", {"job_id": NIGHTLY})
+    text = text_of(result)
+    assert result.is_error
+    assert "…" in text, "the quote was not cut: the test no longer tests the cut"
+    decoded = text.replace("\\u0071", "q")  # what the client shows once it decodes the escape
+    assert API_KEY[:8] not in decoded, text[-120:]
