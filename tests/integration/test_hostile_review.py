@@ -55,6 +55,23 @@ async def test_a_put_answered_200_unreadably_is_read_again_not_reported_from_the
     assert (line["outcome"], line["reason"]) == ("applied", "answer_lost")
 
 
+async def test_a_put_answered_200_unreadably_is_never_sent_twice_even_if_the_job_reads_as_before(
+    upstream: tuple[Hostile, str], fake_time: FakeTime
+) -> None:
+    """Qovery said yes; a fresh read showing the job as before may lag behind: no second PUT, `unknown`."""
+    hostile, url = upstream
+    hostile.on("PUT", "job", Reply(apply=False, body=b"<html>ok</html>"))
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off") as client:
+            result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 500}})
+    assert hostile.count("PUT") == 1
+    assert result.is_error
+    assert "may have applied the edit" in text_of(result)
+    assert "A fresh read shows the job as it was before" in text_of(result)
+    [line] = audit.parsed
+    assert line["outcome"] == "unknown"
+
+
 @pytest.mark.parametrize("pad", [260, 270, 280])
 async def test_an_escaped_key_cut_by_the_error_quote_is_redacted(
     upstream: tuple[Hostile, str], fake_time: FakeTime, pad: int

@@ -28,8 +28,8 @@ from qovery_job_mcp.operations.writes import DeleteSteps, EditSteps, deleted_res
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, plan_edit, undo_patch, version_of
 from qovery_job_mcp.qovery.errors import (
+    AcceptedUnreadablyError,
     InvalidInputError,
-    OutcomeUnknownError,
     UnexpectedAnswerError,
     VersionMismatchError,
     quote_input,
@@ -265,7 +265,7 @@ class JobOperations:
         except UnexpectedAnswerError as unreadable:
             # The PUT was answered 2xx, so it reached Qovery; an answer that cannot be read (or is about another
             # job) says nothing trustworthy about what landed: the write flow reads the job again and decides.
-            raise OutcomeUnknownError(
+            raise AcceptedUnreadablyError(
                 unreadable.message.replace("nothing was sent", "the PUT was sent"),
                 upstream_status=response.status_code,
             ) from None

@@ -31,7 +31,12 @@ from qovery_job_mcp.operations.confirming import (
 )
 from qovery_job_mcp.operations.locks import JobLocks
 from qovery_job_mcp.qovery.client import restart_deadline
-from qovery_job_mcp.qovery.errors import ConfirmationRequiredError, JobError, OutcomeUnknownError
+from qovery_job_mcp.qovery.errors import (
+    AcceptedUnreadablyError,
+    ConfirmationRequiredError,
+    JobError,
+    OutcomeUnknownError,
+)
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -152,14 +157,14 @@ async def _send(steps: WriteSteps[P, R], planned: P) -> R:
 
     The fresh read shows the write as planned: it landed (the result says the answer was lost). It shows the job
     exactly as read before (the version the caller gave, or the first read's, still matches): nothing landed, and
-    the write is sent once more. Anything else: it may have landed, and the error says what the read shows.
+    the write is sent once more, unless Qovery answered it 2xx (an unreadable yes is never sent twice). Anything else: it may have landed, and the error says what the read shows.
     """
     try:
         return await steps.send(planned)
     except OutcomeUnknownError as first:
         lost = first
     look = await _look_again(steps, planned)
-    if look.unchanged:
+    if look.unchanged and not isinstance(lost, AcceptedUnreadablyError):  # a 2xx is never sent twice
         audit_note(reason="resent_after_lost_answer")
         try:
             return await steps.send(planned)

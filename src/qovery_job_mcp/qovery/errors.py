@@ -208,3 +208,11 @@ class OutcomeUnknownError(JobError):
     http_status = 502
     kind = "outcome-unknown"
     title = "The write may have landed"
+
+
+class AcceptedUnreadablyError(OutcomeUnknownError):
+    """A write Qovery answered 2xx with a body that is not what was written (not JSON, not a job, another job).
+
+    It reached Qovery and Qovery said yes: it is never sent again, even when a fresh read shows the job as before
+    (a read that lags behind the write would otherwise apply it twice).
+    """
