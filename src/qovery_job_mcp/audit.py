@@ -120,9 +120,25 @@ def recording(record: AuditRecord | None) -> Iterator[AuditRecord | None]:
 _LINE_BREAKS_JSON_KEEPS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
+#: The most characters of one value an audit line quotes (Qovery's own names stop at 255): a job name of 1 MB in
+#: Qovery's answer must not make every line of the trail 1 MB.
+MAX_VALUE_CHARS = 256
+
+
+def _bounded(value: Any) -> Any:
+    """Each string cut at MAX_VALUE_CHARS (after redaction: a cut never hides a key from the scrub)."""
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return value[:MAX_VALUE_CHARS] + "…"
+    if isinstance(value, list):
+        return [_bounded(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _bounded(item) for key, item in value.items()}
+    return value
+
+
 def line_text(entry: dict[str, Any], secrets: tuple[str, ...]) -> str:
-    """One audit line: the entry's values scrubbed (decoded values, so no escape hides a key), as one line."""
-    scrubbed = redact_value(json.loads(json.dumps(entry, default=str)), secrets)
+    """One audit line: the entry's values scrubbed (decoded values, so no escape hides a key), then bounded."""
+    scrubbed = _bounded(redact_value(json.loads(json.dumps(entry, default=str)), secrets))
     text = json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":"))
     for character, escape in _LINE_BREAKS_JSON_KEEPS.items():
         text = text.replace(character, escape)

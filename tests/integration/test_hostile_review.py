@@ -90,3 +90,24 @@ async def test_an_escaped_key_cut_by_the_error_quote_is_redacted(
     assert "…" in text, "the quote was not cut: the test no longer tests the cut"
     decoded = text.replace("\\u0071", "q")  # what the client shows once it decodes the escape
     assert API_KEY[:8] not in decoded, text[-120:]
+
+
+@pytest.mark.parametrize("tool", ["delete-job", "edit-job"])
+async def test_the_audit_line_of_a_job_with_a_huge_name_stays_small(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, tool: str
+) -> None:
+    """Qovery's answer names the job; a 1 MB name made a 1 MB audit line (every write, every replica's log)."""
+    hostile, url = upstream
+    hostile.jobs[NIGHTLY]["name"] = "n" * 1_000_000 + API_KEY
+    arguments: dict[str, object] = {"job_id": NIGHTLY}
+    if tool == "edit-job":
+        arguments["body"] = {"description": "x"}
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off") as client:
+            await client.call_tool(tool, arguments)
+    [raw] = audit.raw
+    assert len(raw) < 2_000, len(raw)
+    [line] = audit.parsed
+    assert line["job_name"].startswith("nnnn")
+    assert line["job_name"].endswith("…")
+    assert API_KEY[:8] not in raw
