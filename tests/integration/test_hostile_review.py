@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
+from qovery_job_mcp.operations import JobOperations
+from qovery_job_mcp.web.rest.app import build_rest_app
 from tests.support.audit import captured_audit
-from tests.support.clients import FakeTime
+from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
 from tests.support.hostile import Hostile, Reply, hostile_client, text_of
+from tests.support.loopback import serve_on_loopback
 
 
 @pytest.mark.parametrize(
@@ -111,3 +115,22 @@ async def test_the_audit_line_of_a_job_with_a_huge_name_stays_small(
     assert line["job_name"].startswith("nnnn")
     assert line["job_name"].endswith("…")
     assert API_KEY[:8] not in raw
+
+
+@pytest.mark.parametrize("method", ["DELETE", "PATCH"])
+@pytest.mark.parametrize("if_match", ['"garbage"', '""', '"0123456789ABCDEF"'])
+def test_rest_an_if_match_that_is_no_version_is_refused_as_such_before_anything_is_read(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, method: str, if_match: str
+) -> None:
+    """Before: DELETE answered 412 "the job changed since version 'garbage'" (it had not), PATCH blamed a
+    parameter the caller never sent (`expected_version`)."""
+    hostile, url = upstream
+    settings = make_settings(url)
+    app = build_rest_app(settings, JobOperations(make_qovery_client(settings, fake_time)))
+    headers = {"If-Match": if_match, "Content-Type": "application/merge-patch+json"}
+    with serve_on_loopback(app, lifespan="on") as base, httpx.Client(base_url=base, timeout=10) as http:
+        answer = http.request(method, f"/v1/job/{CLEANUP}", headers=headers, json={"cpu": 600})
+    assert answer.status_code == 400, answer.text
+    detail = answer.json()["detail"]
+    assert detail.startswith("If-Match must be one strong ETag"), detail
+    assert hostile.seen == [], "a malformed If-Match must stop the call before anything reaches Qovery"

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from qovery_job_mcp.operations import validate_commit_ref, validate_job_id, validate_limit
+from qovery_job_mcp.operations import VERSION_RE, validate_commit_ref, validate_job_id, validate_limit
 from qovery_job_mcp.qovery.errors import InvalidInputError, JobError, quote_input
 
 #: A job's settings are a few kilobytes; anything near this is not a job.
@@ -128,13 +128,14 @@ async def json_body(request: Request, accepted: tuple[str, ...]) -> Any:
 def if_match(request: Request) -> str | None:
     """The version an `If-Match` names (a strong ETag, quoted), or None when absent or `*`.
 
-    A weak or unquoted validator is refused: it cannot say which version the caller saw.
+    A weak or unquoted validator is refused: it cannot say which version the caller saw. So is a quoted value that
+    is no version this server hands out (16 lowercase hex digits): "the job changed since 'garbage'" would be false.
     """
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
         return None
     value = raw.strip()
-    if "," in value or not (len(value) >= 2 and value[0] == value[-1] == '"'):
+    if not (len(value) == 18 and value[0] == value[-1] == '"' and VERSION_RE.fullmatch(value[1:-1])):
         raise InvalidInputError(
             f'If-Match must be one strong ETag from a previous answer, such as "3f9a1c0b7d2e4a68", got '
             f"{quote_input(raw)}."

@@ -156,7 +156,8 @@ _IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": "The ETag of the version you saw: if the job changed since, nothing is sent and the answer is 412.",
+    "description": "The ETag of the version you saw (quoted, as the ETag header gave it) or `*`: if the job changed "
+    "since, nothing is sent and the answer is 412. Any other value is refused with 400 before anything is read.",
     "schema": {"type": "string"},
 }
 _PRECONDITION_FAILED = {
