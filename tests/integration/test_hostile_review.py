@@ -7,15 +7,20 @@ Same harness as the other test_hostile_* files: our server in memory through a r
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
+from mcp.types import ElicitResult, InputRequiredResult
 
+from qovery_job_mcp.mcp_server.eliciting import INPUT_KEY
 from qovery_job_mcp.operations import JobOperations
 from qovery_job_mcp.web.rest.app import build_rest_app
+from tests.support.asking import Asker, accept
 from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
+from tests.support.deploying import DeployWorld, deploy_client, deploy_settings
 from tests.support.hostile import Hostile, Reply, hostile_client, text_of
 from tests.support.loopback import serve_on_loopback
 
@@ -134,3 +139,26 @@ def test_rest_an_if_match_that_is_no_version_is_refused_as_such_before_anything_
     detail = answer.json()["detail"]
     assert detail.startswith("If-Match must be one strong ETag"), detail
     assert hostile.seen == [], "a malformed If-Match must stop the call before anything reaches Qovery"
+
+
+@pytest.mark.parametrize("tool", ["deploy-job", "stop-job"])
+async def test_a_sealed_yes_to_a_deploy_or_a_stop_cannot_be_replayed(
+    world: DeployWorld, time_: FakeTime, tool: str
+) -> None:
+    """A redeploy or a stop leaves the job's settings (its version) as they were, so a yes bound to the version
+    alone could be sent back with the same sealed state: one yes, three POSTs. It is bound to the newest
+    deployment too, which the POST changes."""
+    arguments = {"job_id": NIGHTLY}
+    settings = deploy_settings(world.url, confirm="writes")
+    async with deploy_client(settings, time_, "auto", Asker(accept(True))) as client:
+        first = await client.session.call_tool(tool, arguments, allow_input_required=True)
+        assert isinstance(first, InputRequiredResult)
+        answer: dict[str, Any] = {INPUT_KEY: ElicitResult(action="accept", content={"confirm": True})}
+        results = [
+            await client.call_tool(tool, arguments, input_responses=answer, request_state=first.request_state)
+            for _ in range(3)
+        ]
+    assert len(world.posts()) == 1, world.posts()
+    assert not results[0].is_error, text_of(results[0])
+    for replayed in results[1:]:
+        assert "changed after the user was asked" in text_of(replayed)

@@ -60,7 +60,9 @@ class _PostOnce:
     credential: str | None
 
     def binding(self, planned: DeployPlan) -> Mapping[str, str]:
-        return {"version": job_version(planned.job)}
+        """The job's version and its newest deployment: a deploy or a stop changes the history, not the version, so
+        a yes bound to the version alone could be sent back (2026-07-28's sealed state) and POST again."""
+        return {"version": job_version(planned.job), "deployments": planned.newest_before or "none"}
 
     def declined(self, planned: DeployPlan, message: str) -> Sent:
         return Sent(planned, trouble="declined", message=message)
@@ -145,7 +147,10 @@ class StopSteps(_PostOnce):
     async def read(self) -> DeployPlan:
         job = await self.calls.job(self.job_id, self.credential)
         audit_note(job_name=job.get("name"))
-        return DeployPlan(job=job, call=None)
+        history = await self.calls.history(self.job_id, self.credential)
+        return DeployPlan(
+            job=job, call=None, newest_before=rules.execution_id_of(history[0]) if history else None
+        )
 
     def question(self, planned: DeployPlan) -> Question:
         return Question(
