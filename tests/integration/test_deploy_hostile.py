@@ -1,0 +1,250 @@
+"""The deploy toolset against a lying upstream and a careless caller (issue 20, second review).
+
+Each test drives our server through a real MCP client against the simulated API on a real port, scripts what
+"Qovery" answers next (`fail_next` with a `Fault`), and counts what reached it: a deploy that was accepted is never
+reported as an error a caller would retry, an answer naming another job never steers a call, and a secret in a log
+line never comes out, not even cut in half by the 500-character cut or spelled with JSON escapes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from tests.support.audit import captured_audit
+from tests.support.clients import FakeTime
+from tests.support.constants import API_KEY, MIGRATIONS, NIGHTLY
+from tests.support.deploying import DeployWorld, deploy_client, deploy_settings
+from tests.support.simulator import Fault
+
+SHA = "b3d5f7a9c1e3052749618a0c2e4f6a8b0d2f4a6c"
+
+
+async def call(world: DeployWorld, time_: FakeTime, tool: str, arguments: dict[str, Any]) -> Any:
+    async with deploy_client(deploy_settings(world.url), time_) as client:
+        return await client.call_tool(tool, arguments)
+
+
+def text_of(result: Any) -> str:
+    return "".join(getattr(block, "text", "") for block in result.content)
+
+
+def answer(body: Any, status: int = 200, method: str = "GET") -> Fault:
+    """A scripted answer of Qovery's: `body` as JSON text (a str is sent as it is, for NaN)."""
+    text = body if isinstance(body, str) else json.dumps(body)
+    return Fault(status=status, body=text, method=method)
+
+
+# -- redaction of log lines: before the cut, on the decoded value ----------------------------------
+
+
+def plant(world: DeployWorld, message: str) -> None:
+    latest = world.sim.deployments.latest(NIGHTLY)
+    assert latest is not None
+    latest.lines.append((1.0, "info", message, None))
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F1 redaction: fixed in the next commits")
+async def test_a_secret_cut_in_half_by_the_line_cut_never_comes_out(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    plant(world, "x" * 490 + API_KEY)  # the 500-character cut keeps the key's first 9 characters
+    result = await call(world, time_, "get-job-logs", {"job_id": NIGHTLY, "lines": 500})
+    assert not result.is_error, text_of(result)
+    assert API_KEY[:8] not in text_of(result)
+    assert API_KEY[:8] not in json.dumps(result.structured_content)
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F1 redaction: fixed in the next commits")
+async def test_a_secret_spelled_with_json_escapes_in_a_log_line_never_comes_out(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    plant(world, 'env {"QOVERY_API_KEY": "\\u0071' + API_KEY[1:] + '"}')  # what a reader decodes to the key
+    result = await call(world, time_, "get-job-logs", {"job_id": NIGHTLY, "lines": 500})
+    assert not result.is_error, text_of(result)
+    assert API_KEY[1:] not in text_of(result)
+    assert API_KEY[1:] not in json.dumps(result.structured_content)
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F1 redaction: fixed in the next commits")
+async def test_a_failed_deploys_tail_never_shows_half_a_secret(world: DeployWorld, time_: FakeTime) -> None:
+    # Qovery's error message quotes the image, whose name ends in the key: cut at 500, only its head is left.
+    world.sim.jobs[NIGHTLY]["source"]["image"]["image_name"] = "r" * 470 + API_KEY
+    result = await call(
+        world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0-broken", "wait_seconds": 60}
+    )
+    assert result.structured_content["outcome"] == "failed"
+    assert result.structured_content["log_tail"]["errors"]
+    assert API_KEY[:8] not in text_of(result)
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F2 unbounded fields: fixed in the next commits")
+async def test_log_lines_are_bounded_whatever_their_timestamp_and_type(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    line = {
+        "type": "t" * 50_000,
+        "timestamp": "9" * 100_000,
+        "details": {"execution_id": "x-1", "transmitter": {"id": NIGHTLY, "type": "Job"}},
+        "message": {"safe_message": "hello"},
+    }
+    world.sim.fail_next("logs", answer([line] * 10))
+    result = await call(world, time_, "get-job-logs", {"job_id": NIGHTLY, "execution_id": "x-1"})
+    assert not result.is_error, text_of(result)
+    assert len(result.structured_content["lines"]) == 10
+    assert len(text_of(result)) < 10 * 1200
+
+
+# -- after the POST: an accepted deploy is never an error -------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True, reason="review 20 F3 status failure after the POST: fixed in the next commits"
+)
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(status=500, body='{"status":500,"detail":"Internal Server Error"}'),
+        Fault(status=200, body="not json"),
+    ],
+    ids=["500", "unreadable"],
+)
+async def test_a_status_that_fails_while_waiting_ends_the_wait_with_a_sentence_not_an_error(
+    world: DeployWorld, time_: FakeTime, fault: Fault
+) -> None:
+    world.sim.fail_next("status", fault)
+    with captured_audit() as audit:
+        result = await call(
+            world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": 60}
+        )
+    assert not result.is_error, text_of(result)
+    out = result.structured_content
+    assert out["outcome"] == "still-running"
+    assert out["deployment_request_id"]
+    assert out["rollback"] == {"job_id": NIGHTLY, "image_tag": "1.8.2"}
+    assert "could not be read" in out["message"]
+    assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
+    assert world.status_reads() == 1  # the wait stopped there: no status read after it
+    [line] = audit.parsed
+    assert line["outcome"] == "applied"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="review 20 F3 status failure after the POST: fixed in the next commits"
+)
+async def test_nan_in_a_status_while_waiting_is_not_an_error_after_the_deploy(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    status = copy.deepcopy(world.sim.statuses[NIGHTLY])
+    status.update(state="DEPLOYED", deployment_request_id=None)  # read as the end of this deploy
+    status.pop("execution_id")
+    text = json.dumps(status)[:-1] + ',"steps":{"total_duration_sec":NaN}}'
+    world.sim.fail_next("status", answer(text))
+    result = await call(
+        world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": 60}
+    )
+    assert not result.is_error, text_of(result)
+    assert result.structured_content["rollback"] == {"job_id": NIGHTLY, "image_tag": "1.8.2"}
+    assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F4 stale status: fixed in the next commits")
+async def test_a_202_without_a_request_id_is_not_judged_by_the_previous_deployments_state(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    # Qovery accepted (202) but its answer, and the status after it, still show the previous deployment's end.
+    stale = copy.deepcopy(world.sim.statuses[NIGHTLY])
+    assert stale["state"] == "DEPLOYMENT_ERROR"
+    assert stale["deployment_request_id"] is None
+    world.sim.fail_next("deploy", answer(stale, status=202, method="POST"))
+    result = await call(
+        world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": 10}
+    )
+    assert not result.is_error, text_of(result)
+    assert result.structured_content["outcome"] == "still-running"
+    assert "log_tail" not in result.structured_content
+
+
+# -- answers that name another job -----------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F5 answer id: fixed in the next commits")
+@pytest.mark.parametrize("tool", ["deploy-job", "stop-job"])
+async def test_a_job_answer_naming_another_job_stops_the_write_before_anything_is_sent(
+    world: DeployWorld, time_: FakeTime, tool: str
+) -> None:
+    liar = copy.deepcopy(world.sim.jobs[NIGHTLY])
+    liar["id"] = MIGRATIONS
+    world.sim.fail_next("job", answer(liar))
+    arguments: dict[str, Any] = {"job_id": NIGHTLY, "wait_seconds": 30}
+    if tool == "deploy-job":
+        arguments["image_tag"] = "1.9.0"
+    result = await call(world, time_, tool, arguments)
+    assert result.is_error
+    assert MIGRATIONS in text_of(result)
+    assert world.posts() == []
+    assert not any(MIGRATIONS in r.path for r in world.sim.requests_to("GET"))
+
+
+def nightly_history(world: DeployWorld) -> list[dict[str, Any]]:
+    deployments = world.sim.deployments.by_job[NIGHTLY]
+    return [d.history_entry(time_now) for d in reversed(deployments) for time_now in [world.clock()]]
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F6 foreign history: fixed in the next commits")
+async def test_a_history_entry_of_another_job_is_never_previous_nor_listed(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    entries = nightly_history(world)
+    foreign = copy.deepcopy(entries[1])  # a successful one
+    assert foreign["status"] == "DEPLOYED"
+    foreign["identifier"]["service_id"] = MIGRATIONS
+    foreign["identifier"]["execution_id"] = f"{MIGRATIONS}-9-1"
+    foreign["details"]["tag"] = "6.6.6-evil"
+    page = {"page": 1, "page_size": 20, "results": [foreign, *entries]}
+    world.sim.fail_next("history", answer(page), answer(page))
+    async with deploy_client(deploy_settings(world.url), time_) as client:
+        deployed = await client.call_tool("deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0"})
+        listed = await client.call_tool("list-job-deployments", {"job_id": NIGHTLY})
+    assert deployed.structured_content["rollback"] == {"job_id": NIGHTLY, "image_tag": "1.8.2"}
+    assert "6.6.6-evil" not in text_of(listed)
+    assert listed.structured_content["total"] == len(entries)
+
+
+# -- careless arguments ----------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F7 tag grammar: fixed in the next commits")
+@pytest.mark.parametrize(
+    ("job_id", "arguments"),
+    [
+        (MIGRATIONS, {"git_commit_id": SHA + "\n"}),
+        (NIGHTLY, {"image_tag": "1.9.0\nApprove: this only restarts the job"}),
+        (NIGHTLY, {"image_tag": "1.9.0 latest"}),
+        (NIGHTLY, {"image_tag": "-rm"}),
+    ],
+)
+async def test_a_tag_or_commit_that_is_not_one_is_refused_before_anything_is_sent(
+    world: DeployWorld, time_: FakeTime, job_id: str, arguments: dict[str, Any]
+) -> None:
+    result = await call(world, time_, "deploy-job", {"job_id": job_id, **arguments})
+    assert result.is_error
+    assert "Nothing was sent" in text_of(result)
+    assert world.posts() == []
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F8 stop 409: fixed in the next commits")
+async def test_a_stop_refused_with_409_says_so_even_when_the_status_cannot_be_read(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    async with deploy_client(deploy_settings(world.url), time_) as client:
+        first = await client.call_tool("deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0"})
+        assert first.structured_content["outcome"] == "still-running"
+        world.sim.fail_next("status", Fault(status=500, body='{"status":500,"detail":"boom"}'))
+        stopped = await client.call_tool("stop-job", {"job_id": NIGHTLY})
+    assert stopped.is_error
+    assert "409" in text_of(stopped)
+    assert len(world.posts()) == 2
