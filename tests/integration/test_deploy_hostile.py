@@ -217,7 +217,6 @@ async def test_a_history_entry_of_another_job_is_never_previous_nor_listed(
 # -- careless arguments ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F7 tag grammar: fixed in the next commits")
 @pytest.mark.parametrize(
     ("job_id", "arguments"),
     [

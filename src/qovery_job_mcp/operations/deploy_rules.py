@@ -17,8 +17,11 @@ from qovery_job_mcp.qovery.errors import InvalidInputError, quote_input
 
 #: Qovery's JobForceEvent values.
 FORCE_EVENTS = ("START", "STOP", "DELETE", "CRON")
-#: A full git commit SHA-1: Qovery deploys a commit, not a branch or an abbreviation.
-FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+#: A full git commit SHA-1: Qovery deploys a commit, not a branch or an abbreviation (matched whole: no "\n").
+FULL_SHA_RE = re.compile(r"[0-9a-f]{40}")
+#: A container image tag as registries define it: no spaces, no line breaks, no leading "." or "-". A tag is
+#: quoted in the confirmation question, so anything else could make the question say something it does not do.
+IMAGE_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 #: States after which nothing more happens to this deployment (the end of EXECUTING is handled apart).
 FINAL_STATES = frozenset({"DEPLOYED", "DEPLOYMENT_ERROR", "BUILD_ERROR", "STOPPED", "STOP_ERROR", "CANCELED"})
 SUCCESS_STATES = frozenset({"DEPLOYED", "STOPPED"})
@@ -97,10 +100,10 @@ def check_deploy_arguments(
             "Give image_tag or git_commit_id, not both: a job deploys one image tag or one commit. Nothing was sent."
         )
     if image_tag is not None:
-        if not isinstance(image_tag, str) or not image_tag.strip() or len(image_tag) > 128:
+        if not isinstance(image_tag, str) or not IMAGE_TAG_RE.fullmatch(image_tag):
             raise InvalidInputError(
-                f"image_tag must be a non-empty tag of at most 128 characters, got {quote_input(image_tag)}. "
-                "Nothing was sent."
+                "image_tag must be an image tag (letters, digits, '_', '.' and '-', at most 128 characters, not "
+                f"starting with '.' or '-'), got {quote_input(image_tag)}. Nothing was sent."
             )
         if kind != "image":
             raise InvalidInputError(
@@ -108,7 +111,7 @@ def check_deploy_arguments(
                 "Nothing was sent."
             )
     if git_commit_id is not None:
-        if not isinstance(git_commit_id, str) or not FULL_SHA_RE.match(git_commit_id.lower()):
+        if not isinstance(git_commit_id, str) or not FULL_SHA_RE.fullmatch(git_commit_id.lower()):
             raise InvalidInputError(
                 f"git_commit_id must be a full 40-character commit SHA, got {quote_input(git_commit_id)}; "
                 "list-last-job-commits shows them. Nothing was sent."
@@ -151,12 +154,12 @@ def check_whole_number(name: str, value: Any, low: int, high: int, default: int)
 
 
 #: What an execution id looks like: "<job id>-<n>-<epoch>" today; any id without a separator of paths.
-EXECUTION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
+EXECUTION_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
 
 def check_execution_id(value: Any) -> str | None:
     """An execution id as list-job-deployments shows it (None: the latest deployment's)."""
-    if value is None or (isinstance(value, str) and EXECUTION_ID_RE.match(value)):
+    if value is None or (isinstance(value, str) and EXECUTION_ID_RE.fullmatch(value)):
         return value
     raise InvalidInputError(
         f"execution_id must be an execution id from list-job-deployments, got {quote_input(value)}."
