@@ -171,7 +171,6 @@ async def test_a_202_without_a_request_id_is_not_judged_by_the_previous_deployme
 # -- answers that name another job -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F5 answer id: fixed in the next commits")
 @pytest.mark.parametrize("tool", ["deploy-job", "stop-job"])
 async def test_a_job_answer_naming_another_job_stops_the_write_before_anything_is_sent(
     world: DeployWorld, time_: FakeTime, tool: str

@@ -14,7 +14,7 @@ from typing import Any
 from qovery_job_mcp.operations.validation import MAX_NESTING, nesting_exceeds
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentHistoryPage, EnvironmentLogList
-from qovery_job_mcp.qovery.errors import OutcomeUnknownError, UnexpectedAnswerError
+from qovery_job_mcp.qovery.errors import OutcomeUnknownError, UnexpectedAnswerError, quote_input
 from qovery_job_mcp.qovery.models import NOTHING_CHANGED, Job, JobStatus, parse_answer
 from qovery_job_mcp.qovery.retry_policy import parse_retry_after
 from qovery_job_mcp.qovery.upstream_errors import not_found_error
@@ -45,11 +45,21 @@ class DeployCalls:
         self.client = client
 
     async def job(self, job_id: str, credential: str | None) -> dict[str, Any]:
+        """The job, read before any write: an answer naming another job stops the call before anything is sent.
+
+        Every later step (the status followed, the log lines kept) is about the job the caller named; a read that
+        answers for another one would have them follow that other job and report its end as this one's.
+        """
         response = await self.client.request("GET", f"/job/{job_id}", credential=credential)
         if response.status_code == 404:
             raise not_found_error(job_id)
         payload = _json(response, "job")
         parse_answer(Job, payload, "job")
+        if payload.get("id") != job_id:
+            raise UnexpectedAnswerError(
+                f"Qovery answered the read of job {job_id} with another job ({quote_input(payload.get('id'))}); "
+                "nothing was sent. Retry later, or report it if it persists."
+            )
         return dict(payload)
 
     async def status(self, job_id: str, credential: str | None) -> tuple[dict[str, Any], float | None]:
