@@ -193,7 +193,6 @@ def nightly_history(world: DeployWorld) -> list[dict[str, Any]]:
     return [d.history_entry(time_now) for d in reversed(deployments) for time_now in [world.clock()]]
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F6 foreign history: fixed in the next commits")
 async def test_a_history_entry_of_another_job_is_never_previous_nor_listed(
     world: DeployWorld, time_: FakeTime
 ) -> None:

@@ -72,7 +72,12 @@ class DeployCalls:
         return dict(payload), parse_retry_after(response.headers.get("Retry-After"))
 
     async def history(self, job_id: str, credential: str | None) -> list[dict[str, Any]]:
-        """The job's deployments, newest first (Qovery keeps the 20 last)."""
+        """The job's deployments, newest first (Qovery keeps the 20 last).
+
+        Only the entries whose `identifier.service_id` is this job are kept: another job's entry would otherwise
+        become this job's `previous` (and its `rollback` would deploy the other job's tag here), or the
+        execution whose logs get-job-logs shows.
+        """
         response = await self.client.request(
             "GET",
             f"/job/{job_id}/deploymentHistoryV2",
@@ -83,7 +88,11 @@ class DeployCalls:
             raise not_found_error(job_id)
         payload = _json(response, "deployment history")
         parse_answer(DeploymentHistoryPage, payload, "deployment history")
-        return [dict(entry) for entry in payload.get("results") or []]
+        return [
+            dict(entry)
+            for entry in payload.get("results") or []
+            if (entry.get("identifier") or {}).get("service_id") == job_id
+        ]
 
     async def environment_logs(self, environment_id: str, credential: str | None) -> list[dict[str, Any]]:
         response = await self.client.request(
