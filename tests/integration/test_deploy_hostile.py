@@ -101,9 +101,6 @@ async def test_log_lines_are_bounded_whatever_their_timestamp_and_type(
 # -- after the POST: an accepted deploy is never an error -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review 20 F3 status failure after the POST: fixed in the next commits"
-)
 @pytest.mark.parametrize(
     "fault",
     [
@@ -132,9 +129,6 @@ async def test_a_status_that_fails_while_waiting_ends_the_wait_with_a_sentence_n
     assert line["outcome"] == "applied"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="review 20 F3 status failure after the POST: fixed in the next commits"
-)
 async def test_nan_in_a_status_while_waiting_is_not_an_error_after_the_deploy(
     world: DeployWorld, time_: FakeTime
 ) -> None:

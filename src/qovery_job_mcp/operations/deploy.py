@@ -113,7 +113,7 @@ class DeployOperations:
             audit_note(deployment_request_id=status.get("deployment_request_id"))
             lost = rules.FOUND_AFTER_LOST_ANSWER
         assert status is not None
-        outcome, status = await self._follow(job, status, wait, progress, credential)
+        outcome, status, stopped = await self._follow(job, status, wait, progress, credential)
         result: DeployResult = {
             **base,
             "outcome": outcome,
@@ -128,7 +128,7 @@ class DeployOperations:
         verdict = rules.deploy_verdict(
             job, plan.call, outcome, status, result.get("log_tail"), result["rollback"]
         )
-        result["message"] = lost + verdict
+        result["message"] = lost + verdict + stopped
         return result
 
     # -- stop-job --------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ class DeployOperations:
             return {**base, "outcome": "unknown", "message": await self._lost("stop", job_id, credential)}
         status = sent.status
         assert status is not None
-        outcome, status = await self._follow(job, status, wait, progress, credential)
+        outcome, status, stopped = await self._follow(job, status, wait, progress, credential)
         done = {"succeeded": "is stopped", "failed": f"failed to stop ({status.get('state')})"}
         return {
             **base,
@@ -194,7 +194,7 @@ class DeployOperations:
             "message": f"Job {job['name']!r} {done[outcome]}."
             if outcome in done
             else f"Qovery accepted the stop of job {job['name']!r}; it is {rules.state_since(status)}. "
-            "get-job-status will tell the end.",
+            f"get-job-status will tell the end.{stopped}",
         }
 
     # -- reads -----------------------------------------------------------------------------------
@@ -272,8 +272,13 @@ class DeployOperations:
         wait: int,
         progress: Progress | None,
         credential: str | None,
-    ) -> tuple[rules.Outcome, dict[str, Any]]:
-        """Read the status until a final state or the end of the wait: one request at a time, backing off."""
+    ) -> tuple[rules.Outcome, dict[str, Any], str]:
+        """Read the status until a final state or the end of the wait: one request at a time, backing off.
+
+        Returns the outcome, the last status read, and why the wait stopped early ("" when it did not). The write
+        was accepted before this runs, so a status that cannot be read (a 5xx after the client's retries, an
+        unreadable answer) ends the wait with a sentence, never an error a caller would answer by sending again.
+        """
         started = self._clock()
         job_id, name = str(job["id"]), f"Job {job.get('name')!r}"
         request_id = status.get("deployment_request_id")
@@ -292,13 +297,15 @@ class DeployOperations:
             except RateLimitedError as exc:
                 retry_after = exc.retry_after_seconds
                 continue
+            except JobError as exc:
+                return outcome, status, rules.wait_stopped_sentence(self._clock() - started, exc)
             if current.get("state") != status.get("state") and progress is not None:
                 with contextlib.suppress(Exception):  # progress is a courtesy: it never fails the call
                     await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
             status = current
             seen_executing = seen_executing or status.get("state") == "EXECUTING"
             outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
-        return outcome, status
+        return outcome, status, ""
 
     async def _tail(self, job: Mapping[str, Any], execution_id: Any, credential: str | None) -> logs.LogTail:
         try:

@@ -8,6 +8,7 @@ history to say what it can, never re-sending.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,12 +24,26 @@ from qovery_job_mcp.qovery.upstream_errors import not_found_error
 HISTORY_PAGE_SIZE = 20
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError(text)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity, -Infinity
+
+
 def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
+    """The answer's JSON; NaN and Infinity (which no result can carry) make it unreadable here, where a
+    deploy can still say what it knows, not when the result is serialized after the deploy was sent."""
     try:
-        payload = response.json()
+        payload = response.json(parse_float=_finite, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. {consequence}"
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON, or holds "
+            f"NaN or Infinity. {consequence}"
         ) from None
     if nesting_exceeds(payload, MAX_NESTING):
         raise UnexpectedAnswerError(

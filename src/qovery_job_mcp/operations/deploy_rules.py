@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from qovery_job_mcp.qovery.errors import InvalidInputError, quote_input
+from qovery_job_mcp.qovery.errors import InvalidInputError, JobError, quote_input
 
 #: Qovery's JobForceEvent values.
 FORCE_EVENTS = ("START", "STOP", "DELETE", "CRON")
@@ -322,6 +322,16 @@ def lost_answer_sentence(what: str, status: Mapping[str, Any] | None, since: Any
     return (
         f"Qovery may have accepted the {what}; {seen}. Nothing was sent again: check list-job-deployments "
         "before retrying."
+    )
+
+
+def wait_stopped_sentence(elapsed: float, error: JobError) -> str:
+    """Why a wait ended before its time: the status could not be read. Only the error's kind and Qovery's HTTP
+    status are said (its detail may quote an upstream body); the write itself was accepted."""
+    http = f", HTTP {error.upstream_status}" if error.upstream_status else ""
+    return (
+        f" The wait stopped after {elapsed:.0f} s: the status could not be read ({error.title}{http}); "
+        "nothing more was sent."
     )
 
 
