@@ -227,7 +227,6 @@ async def test_a_tag_or_commit_that_is_not_one_is_refused_before_anything_is_sen
     assert world.posts() == []
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F8 stop 409: fixed in the next commits")
 async def test_a_stop_refused_with_409_says_so_even_when_the_status_cannot_be_read(
     world: DeployWorld, time_: FakeTime
 ) -> None:

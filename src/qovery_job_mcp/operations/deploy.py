@@ -167,8 +167,8 @@ class DeployOperations:
         if sent.trouble == "declined":
             return {**base, "outcome": "declined", "message": sent.message}
         if sent.trouble == "conflict":
-            current, _ = await self.calls.status(job_id, credential)
-            if current.get("state") == "STOPPED":
+            current = await self._status_or_none(job_id, credential)
+            if current is not None and current.get("state") == "STOPPED":
                 audit_note(outcome="applied", reason="already-stopped", status=None)
                 return {
                     **base,
@@ -315,11 +315,16 @@ class DeployOperations:
         mine = logs.select_lines(entries, str(job["id"]), execution_id=execution_id, lines=len(entries))
         return logs.failure_tail(mine["lines"])
 
-    async def _conflict(self, what: str, job: Mapping[str, Any], credential: str | None) -> ConflictError:
+    async def _status_or_none(self, job_id: str, credential: str | None) -> dict[str, Any] | None:
+        """The status, to say what a 409 or a lost answer means; None when it cannot be read either (the
+        sentence then says so, instead of the status read's error hiding what happened to the write)."""
         try:
-            status, _ = await self.calls.status(str(job["id"]), credential)
+            return (await self.calls.status(job_id, credential))[0]
         except JobError:
-            status = None
+            return None
+
+    async def _conflict(self, what: str, job: Mapping[str, Any], credential: str | None) -> ConflictError:
+        status = await self._status_or_none(str(job["id"]), credential)
         return ConflictError(rules.conflict_sentence(what, job, status), upstream_status=409)
 
     async def _after_lost_answer(
@@ -336,8 +341,4 @@ class DeployOperations:
         return None
 
     async def _lost(self, what: str, job_id: str, credential: str | None) -> str:
-        try:
-            status: dict[str, Any] | None = (await self.calls.status(job_id, credential))[0]
-        except JobError:
-            status = None
-        return rules.lost_answer_sentence(what, status)
+        return rules.lost_answer_sentence(what, await self._status_or_none(job_id, credential))
