@@ -145,7 +145,6 @@ async def test_nan_in_a_status_while_waiting_is_not_an_error_after_the_deploy(
     assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F4 stale status: fixed in the next commits")
 async def test_a_202_without_a_request_id_is_not_judged_by_the_previous_deployments_state(
     world: DeployWorld, time_: FakeTime
 ) -> None:

@@ -146,6 +146,14 @@ def test_outcome(seen: dict[str, Any], executing: bool, expected: str) -> None:
     assert rules.outcome_of(seen, seen_executing=executing, request_id="r1") == expected
 
 
+def test_a_status_still_naming_the_execution_before_the_write_is_not_its_end() -> None:
+    stale = {"state": "DEPLOYMENT_ERROR", "deployment_request_id": None, "execution_id": "e57"}
+    assert rules.outcome_of(stale, seen_executing=False, execution_before="e57") == "still-running"
+    assert rules.outcome_of(
+        {**stale, "execution_id": "e58"}, seen_executing=False, execution_before="e57"
+    ) == ("failed")
+
+
 @pytest.mark.parametrize(
     ("previous", "retry_after", "remaining", "expected"),
     [

@@ -113,7 +113,9 @@ class DeployOperations:
             audit_note(deployment_request_id=status.get("deployment_request_id"))
             lost = rules.FOUND_AFTER_LOST_ANSWER
         assert status is not None
-        outcome, status, stopped = await self._follow(job, status, wait, progress, credential)
+        outcome, status, stopped = await self._follow(
+            job, status, wait, progress, credential, execution_before=plan.newest_before
+        )
         result: DeployResult = {
             **base,
             "outcome": outcome,
@@ -272,6 +274,8 @@ class DeployOperations:
         wait: int,
         progress: Progress | None,
         credential: str | None,
+        *,
+        execution_before: str | None = None,
     ) -> tuple[rules.Outcome, dict[str, Any], str]:
         """Read the status until a final state or the end of the wait: one request at a time, backing off.
 
@@ -283,7 +287,9 @@ class DeployOperations:
         job_id, name = str(job["id"]), f"Job {job.get('name')!r}"
         request_id = status.get("deployment_request_id")
         seen_executing = status.get("state") == "EXECUTING"
-        outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
+        outcome = rules.outcome_of(
+            status, seen_executing=seen_executing, request_id=request_id, execution_before=execution_before
+        )
         delay: float | None = None
         retry_after: float | None = None
         while outcome == "still-running":
@@ -304,7 +310,12 @@ class DeployOperations:
                     await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
             status = current
             seen_executing = seen_executing or status.get("state") == "EXECUTING"
-            outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
+            outcome = rules.outcome_of(
+                status,
+                seen_executing=seen_executing,
+                request_id=request_id,
+                execution_before=execution_before,
+            )
         return outcome, status, ""
 
     async def _tail(self, job: Mapping[str, Any], execution_id: Any, credential: str | None) -> logs.LogTail:

@@ -177,14 +177,24 @@ def check_flag(name: str, value: Any) -> bool:
 # -- waiting -------------------------------------------------------------------------------------
 
 
-def outcome_of(status: Mapping[str, Any], *, seen_executing: bool, request_id: str | None = None) -> Outcome:
+def outcome_of(
+    status: Mapping[str, Any],
+    *,
+    seen_executing: bool,
+    request_id: str | None = None,
+    execution_before: str | None = None,
+) -> Outcome:
     """Where a deployment stands from one status read: succeeded, failed, or still running.
 
     A status that names another deployment request (the previous one, before Qovery queued ours)
-    is not our end. A job run has ended once the state leaves EXECUTING; its action status decides.
+    is not our end; nor is one that still names `execution_before`, the newest execution in the
+    history before the write (Qovery's 202 may carry no request id, and its status may still be the
+    previous deployment's end). A job run has ended once the state leaves EXECUTING; its action status decides.
     """
     theirs = status.get("deployment_request_id")
     if request_id and theirs and theirs != request_id:
+        return "still-running"
+    if execution_before and status.get("execution_id") == execution_before:
         return "still-running"
     state = status.get("state")
     action_status = (status.get("status_details") or {}).get("status")
