@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,9 @@ from qovery_job_mcp.catalog import SPECS
 from qovery_job_mcp.operations.confirming import Passthrough
 from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
 from qovery_job_mcp.redaction import json_text, occurs_in_json, redact, redact_value
+from qovery_job_mcp.redaction import (
+    secrets_in_play as secrets_in_play,  # the adapters' import; it lives a layer down
+)
 
 logger = logging.getLogger("qovery_job_mcp.boundary")
 
@@ -55,20 +58,6 @@ class Outcome:
 
 #: Kinds this server refuses on its own (nothing reached Qovery): audited as `refused`, not `failed`.
 LOCAL_REFUSALS = frozenset({"invalid-input", "version-mismatch", "confirmation-required"})
-
-
-def secrets_in_play(server_secrets: Iterable[str | None], credential: str | None) -> tuple[str, ...]:
-    """Every secret a text leaving this call may contain: the server's, the caller's, and its bare value.
-
-    A caller's credential arrives as `<Scheme> <value>`; Qovery may echo either form.
-    """
-    found = [s for s in server_secrets if s]
-    if credential:
-        found.append(credential)
-        bare = credential.partition(" ")[2]
-        if bare:
-            found.append(bare)
-    return tuple(found)
 
 
 def internal_error_sentence(operation: str, exc: BaseException) -> str:

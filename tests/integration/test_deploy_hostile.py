@@ -47,7 +47,6 @@ def plant(world: DeployWorld, message: str) -> None:
     latest.lines.append((1.0, "info", message, None))
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F1 redaction: fixed in the next commits")
 async def test_a_secret_cut_in_half_by_the_line_cut_never_comes_out(
     world: DeployWorld, time_: FakeTime
 ) -> None:
@@ -58,7 +57,6 @@ async def test_a_secret_cut_in_half_by_the_line_cut_never_comes_out(
     assert API_KEY[:8] not in json.dumps(result.structured_content)
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F1 redaction: fixed in the next commits")
 async def test_a_secret_spelled_with_json_escapes_in_a_log_line_never_comes_out(
     world: DeployWorld, time_: FakeTime
 ) -> None:
@@ -69,7 +67,6 @@ async def test_a_secret_spelled_with_json_escapes_in_a_log_line_never_comes_out(
     assert API_KEY[1:] not in json.dumps(result.structured_content)
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F1 redaction: fixed in the next commits")
 async def test_a_failed_deploys_tail_never_shows_half_a_secret(world: DeployWorld, time_: FakeTime) -> None:
     # Qovery's error message quotes the image, whose name ends in the key: cut at 500, only its head is left.
     world.sim.jobs[NIGHTLY]["source"]["image"]["image_name"] = "r" * 470 + API_KEY
@@ -81,7 +78,6 @@ async def test_a_failed_deploys_tail_never_shows_half_a_secret(world: DeployWorl
     assert API_KEY[:8] not in text_of(result)
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F2 unbounded fields: fixed in the next commits")
 async def test_log_lines_are_bounded_whatever_their_timestamp_and_type(
     world: DeployWorld, time_: FakeTime
 ) -> None:

@@ -129,7 +129,11 @@ def build_server(
     deploy = None
     if "deploy" in settings.toolsets:
         deploy = DeployOperations(
-            client, confirm=settings.confirm, locks=operations.locks, **_timing(sleep=sleep, clock=clock)
+            client,
+            confirm=settings.confirm,
+            locks=operations.locks,
+            secrets=server_secrets(settings),
+            **_timing(sleep=sleep, clock=clock),
         )
     deps = ToolDeps(
         operations=operations,

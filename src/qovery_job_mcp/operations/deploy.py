@@ -29,6 +29,7 @@ from qovery_job_mcp.operations.write_flow import run_write
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobLogs, StopResult
 from qovery_job_mcp.qovery.errors import ConflictError, JobError, RateLimitedError
+from qovery_job_mcp.redaction import secrets_in_play
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -42,7 +43,8 @@ MAX_LOG_LINES = 500
 
 class DeployOperations:
     """One per process. `confirm` and `locks` are the write flow's (share `locks` with `JobOperations` so an
-    edit and a deploy of one job never interleave); `sleep`/`clock` time the waiting (tests inject them)."""
+    edit and a deploy of one job never interleave); `sleep`/`clock` time the waiting (tests inject them);
+    `secrets` are the server's, scrubbed from every log line before it is cut."""
 
     def __init__(
         self,
@@ -52,8 +54,12 @@ class DeployOperations:
         locks: JobLocks | None = None,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.calls = DeployCalls(client)
+        #: The server's secrets (config.server_secrets): log lines are scrubbed of them, and of the caller's
+        #: credential, before they are cut (deploy_logs).
+        self.secrets = secrets
         self.confirm = confirm
         self.locks: JobLocks = locks or InProcessJobLocks()
         self._sleep = sleep
@@ -247,7 +253,8 @@ class DeployOperations:
         chosen = logs.select_lines(
             entries, job_id, execution_id=execution_id, lines=count, errors_only=only_errors
         )
-        shown = [logs.compact_line(line) for line in chosen["lines"]]
+        scrub = secrets_in_play(self.secrets, credential)
+        shown = [logs.compact_line(line, scrub) for line in chosen["lines"]]
         if not shown:
             what = "error lines" if only_errors else "lines"
             message = (
@@ -324,7 +331,7 @@ class DeployOperations:
         except JobError:
             return {"lines": [], "errors": [], "omitted": 0}
         mine = logs.select_lines(entries, str(job["id"]), execution_id=execution_id, lines=len(entries))
-        return logs.failure_tail(mine["lines"])
+        return logs.failure_tail(mine["lines"], secrets_in_play(self.secrets, credential))
 
     async def _status_or_none(self, job_id: str, credential: str | None) -> dict[str, Any] | None:
         """The status, to say what a 409 or a lost answer means; None when it cannot be read either (the

@@ -282,7 +282,9 @@ def build_rest_app(
     catalog = dict(OPERATIONS)
     paths = [JOB_PATH, COMMIT_PATH, STATUS_PATH]
     if "deploy" in settings.toolsets:
-        deploy = deploy or DeployOperations(operations.client, confirm="off", locks=operations.locks)
+        deploy = deploy or DeployOperations(
+            operations.client, confirm="off", locks=operations.locks, secrets=server_secrets(settings)
+        )
         handlers.update(deploy_handlers(deploy))
         catalog.update(DEPLOY_OPERATIONS)
         paths += DEPLOY_PATHS
