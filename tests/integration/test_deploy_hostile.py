@@ -235,7 +235,6 @@ async def test_a_stop_refused_with_409_says_so_even_when_the_status_cannot_be_re
     assert len(world.posts()) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F9 a 500 to the POST: fixed in the next commit")
 @pytest.mark.parametrize("status", [500, 501])
 async def test_a_5xx_answer_to_the_deploy_is_unclear_never_an_invitation_to_send_it_again(
     world: DeployWorld, time_: FakeTime, status: int
