@@ -251,3 +251,49 @@ async def test_a_5xx_answer_to_the_deploy_is_unclear_never_an_invitation_to_send
     assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
     [line] = audit.parsed
     assert line["outcome"] == "unknown"
+
+
+@pytest.mark.parametrize("wait", [60.0, True, -1, 900.5, "1e3"])
+async def test_wait_seconds_is_an_integer_from_0_to_900_never_coerced(
+    world: DeployWorld, time_: FakeTime, wait: Any
+) -> None:
+    result = await call(
+        world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": wait}
+    )
+    assert result.is_error
+    assert "wait_seconds" in text_of(result)
+    assert world.posts() == []
+
+
+async def test_an_absurd_retry_after_on_a_status_never_stretches_the_wait(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    world.clock.frozen = time_.now
+    status = copy.deepcopy(world.sim.statuses[NIGHTLY])
+    status.update(state="DEPLOYMENT_QUEUED", execution_id="not-yet")
+    world.sim.fail_next(
+        "status", Fault(status=200, body=json.dumps(status), headers={"Retry-After": "9" * 400})
+    )
+    result = await call(
+        world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": 60}
+    )
+    assert not result.is_error, text_of(result)
+    assert result.structured_content["outcome"] == "still-running"
+    assert sum(time_.sleeps) == 60
+    assert time_.sleeps == [2, 58]  # the read at 2 s said "not before a day": the rest of the wait was slept
+    assert world.status_reads() == 2  # at 2 s and at the end
+
+
+async def test_a_202_without_a_deployment_request_id_member_is_unclear_and_sent_once(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    status = copy.deepcopy(world.sim.statuses[NIGHTLY])
+    del status["deployment_request_id"]
+    world.sim.fail_next("deploy", answer(status, status=202, method="POST"))
+    result = await call(
+        world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": 60}
+    )
+    assert not result.is_error, text_of(result)
+    assert result.structured_content["outcome"] == "unknown"
+    assert "Nothing was sent again" in result.structured_content["message"]
+    assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
