@@ -297,3 +297,19 @@ async def test_a_202_without_a_deployment_request_id_member_is_unclear_and_sent_
     assert result.structured_content["outcome"] == "unknown"
     assert "Nothing was sent again" in result.structured_content["message"]
     assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F10 huge logs: fixed in the next commit")
+async def test_a_logs_answer_far_beyond_qoverys_1000_lines_is_refused_before_it_is_validated(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    line = {
+        "type": "info",
+        "timestamp": "2026-12-01T10:00:00.000Z",
+        "details": {"execution_id": "x-1", "transmitter": {"id": NIGHTLY, "type": "Job"}},
+        "message": {"safe_message": "spam"},
+    }
+    world.sim.fail_next("logs", answer([line] * 20_000))
+    result = await call(world, time_, "get-job-logs", {"job_id": NIGHTLY, "execution_id": "x-1"})
+    assert result.is_error
+    assert "20000 log lines" in text_of(result)
