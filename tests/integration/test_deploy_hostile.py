@@ -299,7 +299,6 @@ async def test_a_202_without_a_deployment_request_id_member_is_unclear_and_sent_
     assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F10 huge logs: fixed in the next commit")
 async def test_a_logs_answer_far_beyond_qoverys_1000_lines_is_refused_before_it_is_validated(
     world: DeployWorld, time_: FakeTime
 ) -> None:

@@ -22,6 +22,9 @@ from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
 #: Qovery keeps a service's 20 last deployments; the history is always read whole.
 HISTORY_PAGE_SIZE = 20
+#: Qovery documents an environment's last 1000 log lines; an answer with ten times that is not Qovery's, and is
+#: refused before its lines are validated one by one (300,000 lines held the event loop for seconds).
+MAX_ENVIRONMENT_LOG_LINES = 10_000
 
 
 def _finite(text: str) -> float:
@@ -116,6 +119,11 @@ class DeployCalls:
         if response.status_code == 404:
             return []
         payload = _json(response, "environment logs")
+        if isinstance(payload, list) and len(payload) > MAX_ENVIRONMENT_LOG_LINES:
+            raise UnexpectedAnswerError(
+                f"Qovery answered with {len(payload)} log lines for environment {environment_id}, where it keeps "
+                f"the last 1000; the answer was refused. {NOTHING_CHANGED}"
+            )
         parse_answer(EnvironmentLogList, payload, "environment logs")
         return [dict(line) for line in payload]
 
