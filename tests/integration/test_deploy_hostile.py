@@ -155,6 +155,7 @@ async def test_a_202_without_a_request_id_is_not_judged_by_the_previous_deployme
     assert not result.is_error, text_of(result)
     assert result.structured_content["outcome"] == "still-running"
     assert "log_tail" not in result.structured_content
+    assert "still shows the previous deployment (DEPLOYMENT_ERROR" in result.structured_content["message"]
 
 
 # -- answers that name another job -----------------------------------------------------------------

@@ -134,7 +134,7 @@ class DeployOperations:
         if outcome == "failed":
             result["log_tail"] = dict(await self._tail(job, status.get("execution_id"), credential))
         verdict = rules.deploy_verdict(
-            job, plan.call, outcome, status, result.get("log_tail"), result["rollback"]
+            job, plan.call, outcome, status, result.get("log_tail"), result["rollback"], plan.newest_before
         )
         result["message"] = lost + verdict + stopped
         return result

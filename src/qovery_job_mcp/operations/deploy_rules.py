@@ -374,6 +374,7 @@ def deploy_verdict(
     status: Mapping[str, Any],
     tail: Mapping[str, Any] | None,
     rollback: Mapping[str, str] | None,
+    execution_before: str | None = None,
 ) -> str:
     """The one sentence a deploy ends with: how it ended, Qovery's reason on failure, the way back."""
     target = call.image_tag or call.git_commit_id
@@ -390,7 +391,13 @@ def deploy_verdict(
         return f"The {what} failed: {status.get('state')}.{why}{back}"
     if outcome == "succeeded":
         return f"The {what} ended: {status.get('state')}."
+    stale = execution_before is not None and status.get("execution_id") == execution_before
+    where = (
+        f"its status still shows the previous deployment ({state_since(status)})"
+        if stale
+        else (f"it is {state_since(status)}")
+    )
     return (
-        f"Qovery accepted the {what}; it is {state_since(status)}. "
+        f"Qovery accepted the {what}; {where}. "
         "This is not an error: get-job-status or list-job-deployments will tell the end."
     )
