@@ -315,14 +315,13 @@ async def test_a_logs_answer_far_beyond_qoverys_1000_lines_is_refused_before_it_
     assert "20000 log lines" in text_of(result)
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F11 progress goes back: fixed in the next commit")
 async def test_progress_only_ever_increases_even_when_a_status_read_is_retried(
     world: DeployWorld, time_: FakeTime
 ) -> None:
     seen: list[float] = []
 
-    async def progress(value: float, total: float | None, message: str | None) -> None:
-        seen.append(value)
+    async def progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(progress)
 
     world.sim.fail_next(
         "status",

@@ -9,7 +9,6 @@ into one verdict with `previous`, `rollback` and, on failure, a log tail.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -22,6 +21,9 @@ from qovery_job_mcp.operations import deploy_logs as logs
 from qovery_job_mcp.operations import deploy_rules as rules
 from qovery_job_mcp.operations.confirming import NEVER_ASKS, Confirmer, Passthrough
 from qovery_job_mcp.operations.deploy_calls import DeployCalls
+from qovery_job_mcp.operations.deploy_progress import Clock as Clock  # the server's import
+from qovery_job_mcp.operations.deploy_progress import Progress as Progress  # the tools' type
+from qovery_job_mcp.operations.deploy_progress import steady_progress
 from qovery_job_mcp.operations.deploy_writes import DeploySteps, StopSteps
 from qovery_job_mcp.operations.locks import InProcessJobLocks, JobLocks
 from qovery_job_mcp.operations.validation import validate_job_id
@@ -32,9 +34,6 @@ from qovery_job_mcp.qovery.errors import ConflictError, JobError, RateLimitedErr
 from qovery_job_mcp.redaction import secrets_in_play
 
 Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
-#: Told (elapsed seconds, wait_seconds, message) at each state change while a call waits.
-Progress = Callable[[float, float, str], Awaitable[None]]
 DEFAULT_DEPLOYMENT_LIMIT = 10
 MAX_DEPLOYMENT_LIMIT = 20
 DEFAULT_LOG_LINES = 100
@@ -78,6 +77,30 @@ class DeployOperations:
         progress: Progress | None = None,
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
+    ) -> DeployResult | Passthrough:
+        with steady_progress(progress, self._clock, wait_seconds) as steady:
+            return await self._deploy_job(
+                job_id,
+                image_tag=image_tag,
+                git_commit_id=git_commit_id,
+                force_event=force_event,
+                wait_seconds=wait_seconds,
+                progress=steady,
+                credential=credential,
+                confirmer=confirmer,
+            )
+
+    async def _deploy_job(
+        self,
+        job_id: Any,
+        *,
+        image_tag: Any,
+        git_commit_id: Any,
+        force_event: Any,
+        wait_seconds: Any,
+        progress: Progress | None,
+        credential: str | None,
+        confirmer: Confirmer,
     ) -> DeployResult | Passthrough:
         job_id = validate_job_id(job_id)
         audit_note(job_id=job_id)
@@ -149,6 +172,20 @@ class DeployOperations:
         progress: Progress | None = None,
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
+    ) -> StopResult | Passthrough:
+        with steady_progress(progress, self._clock, wait_seconds) as steady:
+            return await self._stop_job(
+                job_id, wait_seconds=wait_seconds, progress=steady, credential=credential, confirmer=confirmer
+            )
+
+    async def _stop_job(
+        self,
+        job_id: Any,
+        *,
+        wait_seconds: Any,
+        progress: Progress | None,
+        credential: str | None,
+        confirmer: Confirmer,
     ) -> StopResult | Passthrough:
         job_id = validate_job_id(job_id)
         audit_note(job_id=job_id)
@@ -313,8 +350,7 @@ class DeployOperations:
             except JobError as exc:
                 return outcome, status, rules.wait_stopped_sentence(self._clock() - started, exc)
             if current.get("state") != status.get("state") and progress is not None:
-                with contextlib.suppress(Exception):  # progress is a courtesy: it never fails the call
-                    await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
+                await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
             status = current
             seen_executing = seen_executing or status.get("state") == "EXECUTING"
             outcome = rules.outcome_of(
