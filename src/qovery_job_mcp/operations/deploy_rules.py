@@ -349,12 +349,10 @@ def conflict_sentence(what: str, job: Mapping[str, Any], status: Mapping[str, An
     """Qovery's 409: another operation runs on the job; say which, and that nothing more was sent."""
     running = "another operation"
     if status:
-        details = status.get("status_details") or {}
-        action = details.get("action")
-        label = (
+        action = (status.get("status_details") or {}).get("action")
+        running = (
             f"a {action} ({state_since(status)})" if action not in (None, "UNKNOWN") else state_since(status)
         )
-        running = label
     return (
         f"Qovery refused the {what} of job {job.get('name')!r}: {running} is running on it (HTTP 409). "
         "Nothing more was sent; wait until it ends (get-job-status) and try again."
@@ -391,12 +389,9 @@ def deploy_verdict(
         return f"The {what} failed: {status.get('state')}.{why}{back}"
     if outcome == "succeeded":
         return f"The {what} ended: {status.get('state')}."
-    stale = execution_before is not None and status.get("execution_id") == execution_before
-    where = (
-        f"its status still shows the previous deployment ({state_since(status)})"
-        if stale
-        else (f"it is {state_since(status)}")
-    )
+    where = f"it is {state_since(status)}"
+    if execution_before is not None and status.get("execution_id") == execution_before:
+        where = f"its status still shows the previous deployment ({state_since(status)})"
     return (
         f"Qovery accepted the {what}; {where}. "
         "This is not an error: get-job-status or list-job-deployments will tell the end."
