@@ -111,7 +111,15 @@ async def run_operation(
     metrics.call_started()
     started = time.perf_counter()
     with recording(record):
-        outcome = await _run(operation, label, call, secrets)
+        try:
+            outcome = await _run(operation, label, call, secrets)
+        except (
+            BaseException
+        ):  # cancelled (the client cancelled the call, or went away): the line is still owed
+            if record is not None:
+                _cancelled(record)
+                emit(record, secrets)
+            raise
     result = "asked" if outcome.passthrough is not None else outcome.failure.kind if outcome.failure else "ok"
     metrics.call_finished(operation, result, time.perf_counter() - started)
     if record is not None:
@@ -148,6 +156,14 @@ async def _run(
                 sentence=internal_error_sentence(operation, exc),
             )
         )
+
+
+def _cancelled(record: AuditRecord) -> None:
+    """A write cancelled before it ended. A deploy or stop Qovery accepted (it gave a deployment request id) was
+    applied, only the waiting stopped; anything else may or may not have been sent."""
+    record.reason = "cancelled"
+    if record.deployment_request_id is None and record.outcome == "applied":
+        record.outcome = "unknown"
 
 
 def _close(record: AuditRecord, outcome: Outcome) -> None:

@@ -343,7 +343,6 @@ async def test_progress_only_ever_increases_even_when_a_status_read_is_retried(
     assert seen == sorted(set(seen)), f"MCP progress must increase with each notification: {seen}"
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F12 no audit line on cancel: fixed in the next commit")
 async def test_a_deploy_cancelled_while_waiting_still_writes_its_audit_line(
     world: DeployWorld, time_: FakeTime
 ) -> None:
