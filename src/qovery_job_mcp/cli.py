@@ -31,7 +31,22 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    """The first Ctrl-C stops the server; any later one, while it winds down, is ignored (no traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    # From the first instruction: a Ctrl-C during start-up (imports take a second) is as quiet as one later.
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     try:
         settings = load_settings(argv)
     except ConfigError as exc:
@@ -61,9 +76,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         serve(settings)
     except (ConfigError, UnknownOperationError) as exc:
         _fail(str(exc))
-    except KeyboardInterrupt:
-        # Ctrl-C stops the server; a second one while it winds down must not print a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager

@@ -87,6 +87,8 @@ class Settings:
     json_response: bool = False
     #: Seconds that calls in flight get to finish after SIGTERM before the process exits anyway.
     shutdown_grace: float = 10.0
+    #: The most stateful MCP sessions open at once: a flood of made-up tokens cannot hold more (503, Retry-After).
+    max_sessions: int = 1000
 
     @property
     def effective_port(self) -> int:
