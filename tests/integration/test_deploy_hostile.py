@@ -373,3 +373,28 @@ async def test_a_deploy_cancelled_while_waiting_still_writes_its_audit_line(
     assert line["outcome"] == "applied"
     assert line["reason"] == "cancelled"
     assert line["deployment_request_id"]
+
+
+@pytest.mark.xfail(strict=True, reason="review 20 F13 tail past 8 KB: fixed in the next commit")
+async def test_a_failed_deploys_whole_log_tail_stays_within_8_kb(world: DeployWorld, time_: FakeTime) -> None:
+    latest = world.sim.deployments.latest(NIGHTLY)
+    assert latest is not None
+    execution = f"{NIGHTLY}-{latest.number + 1}-{int(time_.now)}"  # the deploy below starts now
+    lines = [
+        {
+            "type": "error",
+            "timestamp": f"2026-12-01T10:00:{n:02d}.000Z",
+            "details": {"execution_id": execution, "transmitter": {"id": NIGHTLY, "type": "Job"}},
+            "message": {"safe_message": "é" * 600},
+            "error": {"user_log_message": f"{n} " + "ü" * 600, "hint_message": f"{n} " + "ß" * 600},
+        }
+        for n in range(60)
+    ]
+    world.sim.fail_next("logs", answer(lines))
+    result = await call(
+        world, time_, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0-broken", "wait_seconds": 60}
+    )
+    tail = result.structured_content["log_tail"]
+    assert tail["lines"]
+    assert tail["errors"]
+    assert len(json.dumps(tail["lines"] + tail["errors"], ensure_ascii=False).encode()) <= 8 * 1024 + 512
