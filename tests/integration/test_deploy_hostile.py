@@ -375,7 +375,6 @@ async def test_a_deploy_cancelled_while_waiting_still_writes_its_audit_line(
     assert line["deployment_request_id"]
 
 
-@pytest.mark.xfail(strict=True, reason="review 20 F13 tail past 8 KB: fixed in the next commit")
 async def test_a_failed_deploys_whole_log_tail_stays_within_8_kb(world: DeployWorld, time_: FakeTime) -> None:
     latest = world.sim.deployments.latest(NIGHTLY)
     assert latest is not None

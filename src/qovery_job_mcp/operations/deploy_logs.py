@@ -120,13 +120,20 @@ def explanations(entries: Sequence[Mapping[str, Any]], secrets: Secrets = ()) ->
 def failure_tail(entries: Sequence[Mapping[str, Any]], secrets: Secrets = ()) -> LogTail:
     """A failed deployment's tail: error lines first, then its last other lines, within the bounds.
 
-    `entries` are one execution's lines, oldest first. The budget goes to error lines before
-    anything else: they are why it failed. What does not fit is counted in `omitted`.
+    `entries` are one execution's lines, oldest first. The one TAIL_MAX_BYTES budget covers the whole tail: Qovery's
+    explanations first (its own words for why it failed), then error lines, then the last other lines. What does not
+    fit is counted in `omitted` (lines) or left out (explanations).
     """
     errors = [e for e in entries if is_error_line(e)]
     others = [e for e in entries if not is_error_line(e)]
     chosen: list[str] = []
+    said: list[ErrorExplanation] = []
     used = 0
+    for item in explanations(errors, secrets):
+        size = len(item.get("user_log_message", "").encode()) + len(item.get("hint_message", "").encode()) + 2
+        if used + size <= TAIL_MAX_BYTES // 2:  # half at most: the lines show where it failed
+            said.append(item)
+            used += size
 
     def take(entry: Mapping[str, Any]) -> bool:
         nonlocal used
@@ -152,7 +159,7 @@ def failure_tail(entries: Sequence[Mapping[str, Any]], secrets: Secrets = ()) ->
     shown = len(error_part) + len(other_part)
     return {
         "lines": error_part + other_part,
-        "errors": explanations(errors, secrets),
+        "errors": said,
         "omitted": len(entries) - shown,
     }
 
