@@ -78,7 +78,7 @@ class DeployOperations:
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
     ) -> DeployResult | Passthrough:
-        with steady_progress(progress, self._clock, wait_seconds) as steady:
+        with steady_progress(progress, wait_seconds) as steady:
             return await self._deploy_job(
                 job_id,
                 image_tag=image_tag,
@@ -173,7 +173,7 @@ class DeployOperations:
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
     ) -> StopResult | Passthrough:
-        with steady_progress(progress, self._clock, wait_seconds) as steady:
+        with steady_progress(progress, wait_seconds) as steady:
             return await self._stop_job(
                 job_id, wait_seconds=wait_seconds, progress=steady, credential=credential, confirmer=confirmer
             )
