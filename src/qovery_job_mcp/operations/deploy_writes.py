@@ -18,7 +18,7 @@ from qovery_job_mcp.operations.confirming import JobRef, Question
 from qovery_job_mcp.operations.deploy_calls import DeployCalls
 from qovery_job_mcp.operations.write_flow import Look
 from qovery_job_mcp.operations.writes import job_version
-from qovery_job_mcp.qovery.errors import ConflictError, OutcomeUnknownError, UpstreamUnavailableError
+from qovery_job_mcp.qovery.errors import ConflictError, OutcomeUnknownError
 
 DEPLOY_LOST = "Qovery may have accepted the deploy: check list-job-deployments before retrying."
 STOP_LOST = "Qovery may have accepted the stop: read get-job-status."
@@ -84,11 +84,6 @@ class _PostOnce:
             return Sent(planned, trouble="conflict")
         except OutcomeUnknownError:
             audit_note(outcome="unknown", reason="outcome-unknown")
-            return Sent(planned, trouble="lost")
-        except UpstreamUnavailableError as exc:
-            # A 500 or 501 is not retried by the client, and says nothing of whether Qovery queued the deployment
-            # before failing: as unclear as a lost answer, never "try again", which would send it twice.
-            audit_note(outcome="unknown", reason="outcome-unknown", status=exc.upstream_status)
             return Sent(planned, trouble="lost")
         audit_note(deployment_request_id=status.get("deployment_request_id"))
         return Sent(planned, status=status)
