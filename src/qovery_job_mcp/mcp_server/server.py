@@ -17,12 +17,14 @@ from qovery_job_mcp import __version__
 from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
 from qovery_job_mcp.mcp_server.sealing import StateSealer
+from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import InvalidInputError
-from qovery_job_mcp.wiring import client_from_settings
+from qovery_job_mcp.store.base import StateStore
+from qovery_job_mcp.wiring import client_from_settings, job_locks, open_state_store
 
 SERVER_NAME = "qovery-job-mcp"
 INSTRUCTIONS = """Tools for Qovery jobs (cron and lifecycle containers deployed by Qovery to Kubernetes). Every tool
@@ -45,6 +47,8 @@ class JobServer(MCPServer[Any]):
     """
 
     refusals: Mapping[str, str] = MappingProxyType({})
+    #: The process's state store (locks, used confirmations, request budget), for /healthz.
+    store: StateStore | None = None
     _schemas: Mapping[str, dict[str, Any]] | None = None
 
     def add_tool(self, *args: Any, **kwargs: Any) -> None:
@@ -103,15 +107,21 @@ def build_server(
     instructions: str = INSTRUCTIONS,
     resolve_credential: CredentialResolver = no_caller_credential,
     sealer: StateSealer | None = None,
+    store: StateStore | None = None,
 ) -> JobServer:
     """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions.
 
     `sealer` seals confirmation state (tests pass one with a fake clock); by default it is keyed
-    by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset.
+    by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset. `store` is the
+    process's state store (cli.py opens it once; by default one is opened from the settings): the
+    job locks, the single-use record of confirmations, and the client's request budget when the
+    client is built here. The server closes both at shutdown.
     """
-    client = client or client_from_settings(settings)
+    store = store or open_state_store(settings)
+    client = client or client_from_settings(settings, store=store)
     if sealer is None:
         sealer = StateSealer(settings.state_key.encode() if settings.state_key else None)
+    state_store = store
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
@@ -119,6 +129,7 @@ def build_server(
             yield None
         finally:
             await client.aclose()
+            await state_store.close()
 
     server = JobServer(
         SERVER_NAME,
@@ -130,11 +141,13 @@ def build_server(
         log_level=settings.log_level,
         request_state_security=sealer.request_state_security(),
     )
+    server.store = store
     names = settings.offered_tools
     server.refusals = refusals_for(names, read_only=settings.read_only)
     deps = ToolDeps(
-        operations=JobOperations(client, confirm=settings.confirm),
+        operations=JobOperations(client, confirm=settings.confirm, locks=job_locks(settings, store)),
         resolve_credential=resolve_credential,
+        used_states=UsedStates(store, sealer.lifetime),
         secrets=server_secrets(settings),
         transport=settings.transport,
     )

@@ -20,6 +20,7 @@ import anyio
 
 from qovery_job_mcp import metrics
 from qovery_job_mcp.qovery.errors import CredentialsError
+from qovery_job_mcp.qovery.gate import RequestGate
 from qovery_job_mcp.qovery.retry_policy import RETRYABLE_STATUSES, RetryPolicy, Transient, parse_retry_after
 from qovery_job_mcp.qovery.transport import (
     DEFAULT_HEADERS,
@@ -70,6 +71,7 @@ class QoveryClient:
         auth_scheme: str | None = None,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
+        gate: RequestGate | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._credential = credential
@@ -85,6 +87,8 @@ class QoveryClient:
         self._clock = clock
         self._http: httpx.AsyncBaseTransport | None = None
         self._timeouts: dict[str, float | None] = {}
+        #: Asked before every attempt, told after every answer (request budget, fencing): qovery/gate.py.
+        self.gate = gate
 
     def _wire(self) -> httpx.AsyncBaseTransport:
         """The pooled transport, made on the first request (httpx and aiohttp are imported then)."""
@@ -172,6 +176,8 @@ class QoveryClient:
             return self.deadline - (self._clock() - started)
 
         async def attempt() -> httpx.Response:
+            if self.gate is not None:
+                await self.gate.before_attempt(method, secret)
             budget = min(self.timeout, remaining())
             try:
                 with anyio.fail_after(budget):
@@ -193,6 +199,8 @@ class QoveryClient:
                     last.append(Transient(kind))
                     raise last[-1] from None
                 raise
+            if self.gate is not None:
+                await self.gate.after_answer(secret, response)
             if response.status_code in RETRYABLE_STATUSES:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 last.append(Transient(f"HTTP {response.status_code}", response.status_code, retry_after))

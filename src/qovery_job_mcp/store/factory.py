@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+from qovery_job_mcp.config.store_setting import StoreSetting
 from qovery_job_mcp.store.base import BudgetSettings, StateStore
 from qovery_job_mcp.store.locks import Clock, Sleep
 from qovery_job_mcp.store.memory import MemoryStore
-from qovery_job_mcp.store.setting import StoreSetting
 
 
 def open_store(

@@ -1,8 +1,8 @@
 """Prometheus metrics of the shared state store: lock waits and timeouts, used-state refusals,
 budget left per credential hash, store errors and degraded mode.
 
-Off until `enable(registry)` is called with the registry /metrics exposes (phase 2: from
-`qovery_job_mcp.metrics.enable`), so stdio never imports prometheus-client and each hook below is
+Off until `enable(registry)` is called with the registry /metrics exposes (web/access.py, when an
+HTTP surface enables its metrics), so stdio never imports prometheus-client and each hook below is
 one test of a module variable when metrics are off. Labels are bounded: operation names the store
 chooses, and credential hashes (`cred:` and 12 hex digits, never a credential), of which at most
 `MAX_CREDENTIAL_LABELS` get a series; budgets of further credentials are still enforced, not graphed.
@@ -16,12 +16,17 @@ MAX_CREDENTIAL_LABELS = 100
 
 _metrics: dict[str, Any] | None = None
 _credentials: set[str] = set()
+_registry: Any = None
 
 
 def enable(registry: Any) -> None:
-    """Create the store's metrics in `registry` (a prometheus_client CollectorRegistry)."""
-    global _metrics
+    """Create the store's metrics in `registry` (a prometheus_client CollectorRegistry); once per registry."""
+    global _metrics, _registry
+    if _metrics is not None and registry is _registry:
+        return
     from prometheus_client import Counter, Gauge, Histogram
+
+    _registry = registry
 
     _credentials.clear()
     _metrics = {
@@ -69,8 +74,9 @@ def enable(registry: Any) -> None:
 
 def disable() -> None:
     """Stop recording (tests that enabled metrics on a registry of their own)."""
-    global _metrics
+    global _metrics, _registry
     _metrics = None
+    _registry = None
     _credentials.clear()
 
 

@@ -18,6 +18,7 @@ from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnno
 from qovery_job_mcp.boundary import run_operation, secrets_in_play
 from qovery_job_mcp.catalog import OperationSpec
 from qovery_job_mcp.mcp_server.eliciting import McpConfirmer
+from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.operations import NEVER_ASKS, Confirmer, JobOperations
 from qovery_job_mcp.qovery.client import WAIT_REPORTER
 from qovery_job_mcp.redaction import redact
@@ -41,6 +42,8 @@ class ToolDeps:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     #: The transport, for the audit line. (When writes ask first is the operations' policy.)
     transport: str = "stdio"
+    #: The record of answered confirmation states (single-use), in the process's state store.
+    used_states: UsedStates | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ async def run_tool(
     again with the answer.
     """
     credential = deps.resolve_credential(ctx)
-    confirmer: Confirmer = McpConfirmer(ctx) if ctx is not None else NEVER_ASKS
+    confirmer: Confirmer = McpConfirmer(ctx, deps.used_states) if ctx is not None else NEVER_ASKS
     secrets = secrets_in_play(deps.secrets, credential)
     reporting = WAIT_REPORTER.set(ctx.report_progress) if ctx is not None else None
     try:

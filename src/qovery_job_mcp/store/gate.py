@@ -1,0 +1,63 @@
+"""The Qovery client's gate over the shared store: the request budget, and fencing for writes.
+
+Before each attempt (qovery/gate.py): under a held job lock (store/job_locks.py) the lease is
+renewed first, so a write whose lease lapsed is not sent; then one request is spent from the
+credential's budget, shared by every replica, or the attempt is refused with the time to retry
+(`BudgetSpentError`, nothing sent). After each answer, Qovery's `X-RateLimit-Remaining` /
+`X-RateLimit-Reset` and a 429's `Retry-After` are shared with every replica.
+
+Credentials are named by their hash (keys.credential_hash), never kept or sent to the store.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from qovery_job_mcp.qovery.retry_policy import parse_retry_after
+from qovery_job_mcp.store.base import StateStore
+from qovery_job_mcp.store.errors import BudgetSpentError
+from qovery_job_mcp.store.job_locks import renew_held
+from qovery_job_mcp.store.keys import credential_hash, upstream_from_headers
+from qovery_job_mcp.store.locks import Clock
+
+if TYPE_CHECKING:
+    import httpx
+
+#: A 429's block ends this much before its Retry-After runs out, so the replica that got the 429
+#: and waited exactly that long is not refused its own retry by clock rounding.
+RETRY_SLACK_SECONDS = 0.05
+
+
+class StoreGate:
+    """Spends and shares the request budget in `store`; renews the held lock's lease before a request."""
+
+    def __init__(self, store: StateStore, *, clock: Clock = time.time) -> None:
+        self.store = store
+        self._clock = clock
+        self._hashes: dict[str, str] = {}
+
+    def _hash(self, credential: str) -> str:
+        named = self._hashes.get(credential)
+        if named is None:
+            if len(self._hashes) >= 1024:
+                self._hashes.clear()
+            named = self._hashes[credential] = credential_hash(credential)
+        return named
+
+    async def before_attempt(self, method: str, credential: str) -> None:
+        await renew_held()
+        spend = await self.store.try_spend(self._hash(credential))
+        if not spend.allowed:
+            now = self._clock()
+            raise BudgetSpentError(spend.retry_at if spend.retry_at is not None else now, now)
+
+    async def after_answer(self, credential: str, response: httpx.Response) -> None:
+        retry_after = None
+        if response.status_code == 429:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                retry_after = max(0.0, retry_after - RETRY_SLACK_SECONDS)
+        upstream = upstream_from_headers(response.headers, self._clock(), retry_after)
+        if not upstream.is_empty():
+            await self.store.record_upstream(self._hash(credential), upstream)
