@@ -68,8 +68,7 @@ async def test_sixteen_edits_with_one_expected_version_make_one_put_across_two_r
                 )
                 for index in range(EDITS)
             ]
-            results = await asyncio.gather(*edits, release_when_raced(qovery, release))
-        answers = results[:EDITS]
+            answers, _ = await asyncio.gather(asyncio.gather(*edits), release_when_raced(qovery, release))
         puts = qovery.sim.requests_to("PUT")
     if not shared:
         # The proof that the shared lock is what holds it: without it, two replicas both wrote.
@@ -87,7 +86,7 @@ async def test_a_confirmation_answered_on_one_replica_is_refused_on_the_other(re
     with simulated_qovery() as qovery:
         original = dict(qovery.sim.jobs[NIGHTLY])
         body = {"job_id": NIGHTLY, "body": {"cpu": 600}}
-        yes = {INPUT_KEY: ElicitResult(action="accept", content={"confirm": True})}
+        yes: dict[str, Any] = {INPUT_KEY: ElicitResult(action="accept", content={"confirm": True})}
         async with (
             replica(qovery.url, redis_url, confirm="writes", elicitation_callback=never_asked) as a,
             replica(qovery.url, redis_url, confirm="writes", elicitation_callback=never_asked) as b,
