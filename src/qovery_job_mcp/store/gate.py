@@ -1,10 +1,13 @@
 """The Qovery client's gate over the shared store: the request budget, and fencing for writes.
 
-Before each attempt (qovery/gate.py): under a held job lock (store/job_locks.py) the lease is
-renewed first, so a write whose lease lapsed is not sent; then one request is spent from the
+Before each attempt (qovery/gate.py): before a write (anything but GET) under a held job lock
+(store/job_locks.py), the lease is renewed first, so a write whose lease lapsed is not sent (a read
+under the lock needs no fencing: its answer is checked again by the write's own renewal); then one request is spent from the
 credential's budget, shared by every replica, or the attempt is refused with the time to retry
-(`BudgetSpentError`, nothing sent). After each answer, Qovery's `X-RateLimit-Remaining` /
-`X-RateLimit-Reset` and a 429's `Retry-After` are shared with every replica.
+(`BudgetSpentError`, nothing sent). After each answer, a 429's `Retry-After` is shared with every
+replica, and so are Qovery's `X-RateLimit-Remaining` / `X-RateLimit-Reset` once they matter (a
+tenth of the limit or less remains): before that our own shared count is the tighter bound, and a
+store write per answer would only lengthen every write's hold on its job's lock.
 
 Credentials are named by their hash (keys.credential_hash), never kept or sent to the store.
 """
@@ -12,11 +15,12 @@ Credentials are named by their hash (keys.credential_hash), never kept or sent t
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from qovery_job_mcp.qovery.retry_policy import parse_retry_after
-from qovery_job_mcp.store.base import StateStore
-from qovery_job_mcp.store.errors import BudgetSpentError
+from qovery_job_mcp.store.base import DEFAULT_REQUEST_BUDGET, StateStore
+from qovery_job_mcp.store.errors import BudgetSpentError, StoreUnavailableError
 from qovery_job_mcp.store.job_locks import renew_held
 from qovery_job_mcp.store.keys import credential_hash, upstream_from_headers
 from qovery_job_mcp.store.locks import Clock
@@ -46,7 +50,8 @@ class StoreGate:
         return named
 
     async def before_attempt(self, method: str, credential: str) -> None:
-        await renew_held()
+        if method != "GET":
+            await renew_held()
         spend = await self.store.try_spend(self._hash(credential))
         if not spend.allowed:
             now = self._clock()
@@ -59,5 +64,20 @@ class StoreGate:
             if retry_after is not None:
                 retry_after = max(0.0, retry_after - RETRY_SLACK_SECONDS)
         upstream = upstream_from_headers(response.headers, self._clock(), retry_after)
-        if not upstream.is_empty():
+        if upstream.blocked_until is None and not _low(upstream.remaining, response.headers):
+            return
+        try:
             await self.store.record_upstream(self._hash(credential), upstream)
+        except StoreUnavailableError:
+            return  # a hint lost: our own count and Qovery's 429 still hold the line
+
+
+def _low(remaining: int | None, headers: Mapping[str, str]) -> bool:
+    """Qovery's remaining count is worth sharing: at most a tenth of its limit (or of 1,000) is left."""
+    if remaining is None:
+        return False
+    try:
+        limit = int(headers.get("X-RateLimit-Limit") or DEFAULT_REQUEST_BUDGET)
+    except ValueError:
+        limit = DEFAULT_REQUEST_BUDGET
+    return remaining <= max(1, limit // 10)

@@ -3,7 +3,7 @@
 `SharedJobLocks.hold(job)` takes the job's lock in the store (a lease and a fencing token) for the
 write flow, from the read that checks `expected_version` to the end of the write, and marks it held
 in this task's context. The Qovery client's gate (store/gate.py) then renews that lease right
-before each attempt of the write's requests: an attempt whose lease lapsed (a pause longer than the
+before each attempt of a write request (PUT, DELETE, POST): an attempt whose lease lapsed (a pause longer than the
 lease, a Redis that lost the lock) is not sent (`LeaseLostError`), and a write that goes on keeps
 the job for as long as it sends. A second write waits a bounded time, then hears "another change to
 job … is in progress" with nothing sent (`JobBusyError`).
