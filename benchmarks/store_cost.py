@@ -65,7 +65,7 @@ def free_port() -> int:
 
 def redis_command(port: int, *words: str) -> str:
     with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-        sock.sendall(("*%d\r\n" % len(words) + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)).encode())
+        sock.sendall((f"*{len(words)}\r\n" + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)).encode())
         time.sleep(0.05)
         return sock.recv(1 << 16).decode("utf-8", "replace")
 
@@ -149,12 +149,16 @@ async def measure(edits: int, verbose: bool = False) -> None:
             per_write = (round_trips(port) - before) / edits
             if verbose:
                 print(redis_command(port, "INFO", "commandstats"))
-    print(f"edit-job (GET + PUT against the simulated API), {edits} edits per store, interleaved in rounds of {ROUND}")
+    print(
+        f"edit-job (GET + PUT against the simulated API), {edits} edits per store, interleaved in rounds of {ROUND}"
+    )
     for name, values in samples.items():
         ordered = sorted(values)
         p50 = statistics.median(ordered) * 1000
         p95 = ordered[int(len(ordered) * 0.95)] * 1000
-        print(f"  {name:<7} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   mean {statistics.fmean(ordered) * 1000:6.2f} ms")
+        print(
+            f"  {name:<7} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   mean {statistics.fmean(ordered) * 1000:6.2f} ms"
+        )
     added = (statistics.median(samples["redis"]) - statistics.median(samples["memory"])) * 1000
     print(f"  Redis adds {added:.2f} ms to a write's p50; {per_write:.1f} Redis round trips per write")
 
