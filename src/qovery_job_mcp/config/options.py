@@ -125,7 +125,7 @@ OPTIONS: tuple[Option, ...] = (
            help="No server-side MCP session: any replica can answer any request."),
     Option("json_response", ("QOVERY_MCP_JSON_RESPONSE",), boolean, flag="--json-response", switch=True,
            default=False, help="Answer with plain JSON bodies instead of SSE streams."),
-    Option("state_store", ("QOVERY_MCP_STATE_STORE",), state_store, flag="--state-store",
+    Option("state_store", ("QOVERY_MCP_STATE_STORE",), state_store, flag="--state-store", secret=True,
            default=StoreSetting(MEMORY), shown_default="memory",
            help="Where replicas share job locks, used confirmations and Qovery's request budget: memory (one "
            "process) or a redis:// or rediss:// URL (every replica the same; docs/state-store.md)."),
