@@ -33,7 +33,7 @@ from qovery_job_mcp.redaction import redact_value
 logger = logging.getLogger("qovery_job_mcp.audit")
 
 Confirmed = Literal["yes", "no", "not-asked"]
-AuditOutcome = Literal["applied", "refused", "failed"]
+AuditOutcome = Literal["applied", "refused", "failed", "unknown"]
 
 #: The fingerprint key: fixed, so every replica and restart names a caller the same way. Qovery
 #: credentials are long random tokens, so a keyed hash of one cannot be turned back into it.
@@ -64,6 +64,8 @@ class AuditRecord:
     outcome: AuditOutcome = "applied"
     reason: str | None = None
     status: int | None = None
+    #: A deploy or a stop: the id of the deployment request Qovery started.
+    deployment_request_id: str | None = None
     #: The call only asked the user (a 2026-07-28 first leg): nothing was attempted yet, no line.
     skip: bool = False
     started: float = field(default_factory=time.perf_counter)
@@ -85,6 +87,8 @@ class AuditRecord:
             entry["reason"] = self.reason
         if self.outcome == "failed":
             entry["status"] = self.status
+        if self.deployment_request_id is not None:
+            entry["deployment_request_id"] = self.deployment_request_id
         entry["duration_ms"] = round((time.perf_counter() - self.started) * 1000, 1)
         return entry
 

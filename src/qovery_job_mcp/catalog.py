@@ -1,6 +1,6 @@
-"""The operation catalog: each operation's name, title and safety class, in one place.
+"""The operation catalog: each operation's name, title, safety class and toolset, in one place.
 
-Tool selection (`--tools`, `--exclude-tools`, `--read-only`) and the sentences that say why an
+Tool selection (`--toolsets`, `--tools`, `--exclude-tools`, `--read-only`) and the sentences that say why an
 operation is not offered live here too, so the MCP server and REST refuse in the same words.
 It imports nothing of the project: `config` checks tool names against it without loading the core.
 """
@@ -23,7 +23,15 @@ class OperationSpec:
     title: str
     read_only: bool
     destructive: bool
+    #: The same call twice leaves things as one call would (a deploy starts a second deployment: not idempotent).
+    idempotent: bool = True
+    #: The toolset the operation belongs to (`--toolsets`): `jobs`, the default, or the opt-in `deploy`.
+    toolset: str = "jobs"
 
+
+#: The toolsets, in the order their tools are listed; `jobs` is the default.
+TOOLSETS: tuple[str, ...] = ("jobs", "deploy")
+DEFAULT_TOOLSETS: tuple[str, ...] = ("jobs",)
 
 CATALOG: tuple[OperationSpec, ...] = (
     OperationSpec("get-job-id", "Get job", read_only=True, destructive=False),
@@ -31,20 +39,31 @@ CATALOG: tuple[OperationSpec, ...] = (
     OperationSpec("delete-job", "Delete job", read_only=False, destructive=True),
     OperationSpec("list-last-job-commits", "List last job commits", read_only=True, destructive=False),
     OperationSpec("get-job-status", "Get job status", read_only=True, destructive=False),
-)
+    OperationSpec("deploy-job", "Deploy job", read_only=False, destructive=False, idempotent=False, toolset="deploy"),
+    OperationSpec("stop-job", "Stop job", read_only=False, destructive=True, toolset="deploy"),
+    OperationSpec("list-job-deployments", "List job deployments", read_only=True, destructive=False, toolset="deploy"),
+    OperationSpec("get-job-logs", "Get job logs", read_only=True, destructive=False, toolset="deploy"),
+)  # fmt: skip
 OPERATION_NAMES: tuple[str, ...] = tuple(spec.name for spec in CATALOG)
 SPECS: Mapping[str, OperationSpec] = {spec.name: spec for spec in CATALOG}
 
 
 class UnknownOperationError(ValueError):
-    """A --tools / --exclude-tools name that is not one of the five operations."""
+    """A --tools / --exclude-tools name that is not one of the catalogued operations."""
 
 
 def select_operations(
-    *, read_only: bool = False, include: Iterable[str] = (), exclude: Iterable[str] = ()
+    *,
+    read_only: bool = False,
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    toolsets: Iterable[str] = DEFAULT_TOOLSETS,
 ) -> tuple[str, ...]:
-    """The operation names to offer; an unknown name is refused, never silently ignored."""
-    include, exclude = tuple(include), tuple(exclude)
+    """The operation names to offer: the enabled toolsets' tools, then --tools, --exclude-tools, --read-only.
+
+    An unknown name is refused, never silently ignored (a tool of a toolset that is off is a known name).
+    """
+    include, exclude, enabled = tuple(include), tuple(exclude), set(toolsets)
     unknown = sorted({*include, *exclude} - set(OPERATION_NAMES))
     if unknown:
         raise UnknownOperationError(
@@ -53,24 +72,33 @@ def select_operations(
     return tuple(
         spec.name
         for spec in CATALOG
-        if (not include or spec.name in include)
+        if spec.toolset in enabled
+        and (not include or spec.name in include)
         and spec.name not in exclude
         and not (read_only and not spec.read_only)
     )
 
 
-def refusals_for(offered: Iterable[str], *, read_only: bool) -> Mapping[str, str]:
+def refusals_for(
+    offered: Iterable[str], *, read_only: bool, toolsets: Iterable[str] = DEFAULT_TOOLSETS
+) -> Mapping[str, str]:
     """For each operation this server does not offer, the sentence that says why and what to do.
 
     Both adapters say exactly these words: the MCP server as a tool error, REST in its 405 problem.
     """
     offered = tuple(offered)
     offered_text = ", ".join(offered) or "none"
+    enabled = set(toolsets)
     refusals: dict[str, str] = {}
     for spec in CATALOG:
         if spec.name in offered:
             continue
-        if read_only and not spec.read_only:
+        if spec.toolset not in enabled:
+            refusals[spec.name] = (
+                f"{spec.name} is in the {spec.toolset} toolset, which this server does not offer (--toolsets / "
+                f"QOVERY_MCP_TOOLSETS, e.g. --toolsets jobs,{spec.toolset}). Tools offered: {offered_text}."
+            )
+        elif read_only and not spec.read_only:
             refusals[spec.name] = (
                 f"{spec.name} is refused: this server runs in read-only mode (--read-only / "
                 f"QOVERY_MCP_READ_ONLY), so it cannot change or delete jobs. Tools offered: {offered_text}. "

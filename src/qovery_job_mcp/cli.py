@@ -95,6 +95,8 @@ def serve(settings: Settings, **uvicorn_choices: Any) -> None:
     from qovery_job_mcp.wiring import open_state_store
 
     store = open_state_store(settings)
+    if settings.state_store.url is not None:  # its target never shows a password
+        logging.getLogger("qovery_job_mcp").info("shared state store: %s", store.target)
     if settings.transport == "rest":
         from qovery_job_mcp.operations import JobOperations
         from qovery_job_mcp.web.rest.app import serve_rest

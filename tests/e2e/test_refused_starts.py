@@ -29,6 +29,12 @@ KEY = {"QOVERY_API_KEY": API_KEY}
             "No tool",
         ),
         ((), {**KEY, "QOVERY_API_URL": "ftp://x"}, "QOVERY_API_URL must be"),
+        (
+            ("--demo", "--toolsets", "jobs,deploi"),
+            {},
+            "--toolsets must be a comma list of jobs, deploy; unknown 'deploi'",
+        ),
+        (("--demo",), {"QOVERY_MCP_TOOLSETS": "deployments"}, "QOVERY_MCP_TOOLSETS must be a comma list"),
         (("--transport", "http", "--port", "0"), KEY, "--port must be a whole number"),
     ],
 )

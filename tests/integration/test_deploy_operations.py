@@ -8,33 +8,21 @@ ever sleeping. Requests are counted where they land: in the simulator.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import httpx
 import pytest
 
+from qovery_job_mcp.operations import settled
 from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.operations.deploy_rules import poll_times
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import ConflictError, InvalidInputError
 from qovery_job_mcp.simulation.data import CLEANUP_JOB_ID, MIGRATIONS_JOB_ID, NIGHTLY_JOB_ID
 from tests.support.clients import FakeTime
+from tests.support.deploying import EPOCH, SimClock
 from tests.support.simulator import Fault, RecordingSimulator, simulated_qovery
 
 KEY = "qov_deploy_tests_0123456789SECRET"
-#: 2026-12-01T10:00:00Z: simulated timestamps read like real ones.
-EPOCH = 1796119200.0
-
-
-@dataclass
-class SimClock:
-    """The simulator's clock: follows `source` unless frozen (then deployments never move on)."""
-
-    source: FakeTime = field(default_factory=lambda: FakeTime(now=EPOCH))
-    frozen: float | None = None
-
-    def __call__(self) -> float:
-        return self.frozen if self.frozen is not None else self.source.now
 
 
 @dataclass
@@ -66,7 +54,6 @@ async def ops(live: Live, time_: FakeTime) -> AsyncIterator[DeployOperations]:
     try:
         yield operations
     finally:
-        await operations.aclose()
         await client.aclose()
 
 
@@ -86,7 +73,9 @@ async def test_deploy_succeeds_with_previous_and_rollback(
     async def progress(elapsed: float, total: float, message: str) -> None:
         seen.append(message.rsplit(" ", 1)[-1])
 
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60, progress=progress)
+    result = settled(
+        await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60, progress=progress)
+    )
     assert result["outcome"] == "succeeded"
     assert result["state"] == "DEPLOYED"
     assert result["previous"] is not None
@@ -101,7 +90,7 @@ async def test_deploy_succeeds_with_previous_and_rollback(
 
 
 async def test_deploy_of_a_broken_tag_fails_with_a_log_tail(live: Live, ops: DeployOperations) -> None:
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0-broken", wait_seconds=60)
+    result = settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0-broken", wait_seconds=60))
     assert result["outcome"] == "failed"
     assert result["state"] == "DEPLOYMENT_ERROR"
     tail = result["log_tail"]
@@ -114,7 +103,7 @@ async def test_deploy_of_a_broken_tag_fails_with_a_log_tail(live: Live, ops: Dep
 
 
 async def test_a_short_wait_ends_still_running_not_in_error(live: Live, ops: DeployOperations) -> None:
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=3)
+    result = settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=3))
     assert result["outcome"] == "still-running"
     assert result["state"] == "DEPLOYING"
     assert "not an error" in result["message"]
@@ -127,7 +116,9 @@ async def test_a_cron_job_forced_with_cron_executes_and_ends(live: Live, ops: De
     async def progress(elapsed: float, total: float, message: str) -> None:
         seen.append(message.rsplit(" ", 1)[-1])
 
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, force_event="CRON", wait_seconds=120, progress=progress)
+    result = settled(
+        await ops.deploy_job(NIGHTLY_JOB_ID, force_event="CRON", wait_seconds=120, progress=progress)
+    )
     assert result["outcome"] == "succeeded"
     assert "EXECUTING" in seen
     assert posts(live) == [f"/job/{NIGHTLY_JOB_ID}/redeploy"]
@@ -137,10 +128,10 @@ async def test_a_cron_job_forced_with_cron_executes_and_ends(live: Live, ops: De
 async def test_a_second_deploy_while_one_runs_is_a_conflict_that_names_it(
     live: Live, ops: DeployOperations
 ) -> None:
-    first = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0")
+    first = settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0"))
     assert first["outcome"] == "still-running"
     with pytest.raises(ConflictError) as refused:
-        await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.1")
+        settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.1"))
     assert "DEPLOY (DEPLOYMENT_QUEUED since 10:00)" in refused.value.message
     assert "Nothing more was sent" in refused.value.message
     assert len(posts(live)) == 2
@@ -150,7 +141,7 @@ async def test_a_lost_answer_is_never_resent_and_found_in_the_history(
     live: Live, ops: DeployOperations
 ) -> None:
     live.sim.deployments.lose_next_answer("deploy")
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60)
+    result = settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60))
     assert posts(live) == [f"/job/{NIGHTLY_JOB_ID}/deploy"]
     assert result["outcome"] == "succeeded"
     assert "answer to the deploy was lost" in result["message"]
@@ -160,7 +151,7 @@ async def test_a_lost_answer_with_nothing_new_says_it_may_have_been_accepted(
     live: Live, ops: DeployOperations
 ) -> None:
     live.sim.fail_next("deploy", Fault(status=502, body='{"status":502,"detail":"Bad Gateway"}'))
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60)
+    result = settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60))
     assert posts(live) == [f"/job/{NIGHTLY_JOB_ID}/deploy"]
     assert result["outcome"] == "unknown"
     assert result["message"].startswith(
@@ -172,7 +163,7 @@ async def test_a_60_second_wait_reads_the_status_a_bounded_number_of_times(
     live: Live, ops: DeployOperations, time_: FakeTime
 ) -> None:
     live.clock.frozen = time_.now  # the simulated deployment never leaves DEPLOYMENT_QUEUED
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60)
+    result = settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60))
     assert result["outcome"] == "still-running"
     assert result["state"] == "DEPLOYMENT_QUEUED"
     assert status_reads(live) == len(poll_times(60)) == 7
@@ -203,14 +194,14 @@ async def test_refusals_send_nothing(
     live: Live, ops: DeployOperations, job_id: str, arguments: dict[str, object], says: str
 ) -> None:
     with pytest.raises(InvalidInputError) as refused:
-        await ops.deploy_job(job_id, **arguments)  # type: ignore[arg-type]
+        settled(await ops.deploy_job(job_id, **arguments))  # type: ignore[arg-type]
     assert says in refused.value.message
     assert posts(live) == []
 
 
 async def test_a_git_job_deploys_a_commit(live: Live, ops: DeployOperations) -> None:
     sha = "b3d5f7a9c1e3052749618a0c2e4f6a8b0d2f4a6c"
-    result = await ops.deploy_job(MIGRATIONS_JOB_ID, git_commit_id=sha, wait_seconds=60)
+    result = settled(await ops.deploy_job(MIGRATIONS_JOB_ID, git_commit_id=sha, wait_seconds=60))
     assert result["outcome"] == "succeeded"
     assert result["rollback"] == {
         "job_id": MIGRATIONS_JOB_ID,
@@ -222,10 +213,10 @@ async def test_a_git_job_deploys_a_commit(live: Live, ops: DeployOperations) -> 
 
 
 async def test_stop_then_stop_again(live: Live, ops: DeployOperations) -> None:
-    stopped = await ops.stop_job(NIGHTLY_JOB_ID, wait_seconds=30)
+    stopped = settled(await ops.stop_job(NIGHTLY_JOB_ID, wait_seconds=30))
     assert stopped["outcome"] == "succeeded"
     assert stopped["state"] == "STOPPED"
-    again = await ops.stop_job(NIGHTLY_JOB_ID)
+    again = settled(await ops.stop_job(NIGHTLY_JOB_ID))
     assert again["outcome"] == "succeeded"
     assert "already stopped" in again["message"]
     assert len(posts(live)) == 2
@@ -266,36 +257,6 @@ async def test_logs_of_a_job_never_deployed_are_empty_with_a_sentence(
     assert "no deployment yet" in result["message"]
 
 
-class ClosableTransport(httpx.ASGITransport):
-    """The demo's in-process transport, which (unlike httpx's) remembers being closed."""
-
-    closed = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        assert not self.closed, "the shared transport was closed"
-        return await super().handle_async_request(request)
-
-    async def aclose(self) -> None:
-        self.closed = True
-
-
-async def test_closing_the_operations_leaves_a_shared_transport_open(live: Live, time_: FakeTime) -> None:
-    """The demo hands the client an in-process transport: the write client shares it and must not close it."""
-    transport = ClosableTransport(app=live.sim.app)
-    client = QoveryClient(
-        "http://qovery.invalid", credential=KEY, transport=transport, sleep=time_.sleep, clock=time_.clock
-    )
-    operations = DeployOperations(client, sleep=time_.sleep, clock=time_.clock)
-    try:
-        deployed = await operations.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=30)
-        assert deployed["outcome"] == "succeeded"
-        await operations.aclose()
-        assert not transport.closed
-    finally:
-        await client.aclose()
-    assert transport.closed
-
-
 async def test_the_wait_honours_retry_after_and_still_ends_on_time(
     live: Live, ops: DeployOperations, time_: FakeTime
 ) -> None:
@@ -304,7 +265,7 @@ async def test_the_wait_honours_retry_after_and_still_ends_on_time(
         "status",
         Fault(status=429, body='{"status":429,"detail":"Too many requests"}', headers={"Retry-After": "30"}),
     )
-    result = await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60)
+    result = settled(await ops.deploy_job(NIGHTLY_JOB_ID, image_tag="1.9.0", wait_seconds=60))
     assert result["outcome"] == "still-running"
     assert time_.sleeps[:2] == [2, 30]
     assert sum(time_.sleeps) == 60

@@ -31,7 +31,7 @@ MARKER = re.compile(
     r"^<!-- ci: (?P<kind>serve|run|account|parse)(?: expect='(?P<expect>[^']*)')?(?: \([^)]*\))? -->$"
 )
 #: The ports the pages write: the HTTP demo's default, the flaky-network demo's, the REST adapter's default.
-PAGE_PORTS = (9090, 9092, 8080)
+PAGE_PORTS = (9090, 9092, 8080, 8082)
 #: The ports a reader's own servers most likely hold while they run the tests.
 READER_PORTS = (9090, 8080)
 #: A port as the pages write it: after a host (`127.0.0.1:9090`) or a flag (`--port 9092`).

@@ -131,6 +131,6 @@ def _check_combination(settings: Settings) -> None:
         raise ConfigError(str(exc)) from None
     if not offered:
         raise ConfigError(
-            "No tool would be offered: --tools, --exclude-tools and --read-only together leave none "
+            "No tool would be offered: --toolsets, --tools, --exclude-tools and --read-only together leave none "
             "(read-only mode offers get-job-id, list-last-job-commits and get-job-status). Loosen one of them."
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qovery_job_mcp import __version__
+from qovery_job_mcp.catalog import DEFAULT_TOOLSETS, TOOLSETS
 from qovery_job_mcp.config.parsers import (
     Parser,
     allowed_hosts,
@@ -19,6 +20,7 @@ from qovery_job_mcp.config.parsers import (
     choice,
     comma_list,
     fraction,
+    names_from,
     seconds,
     state_key,
     state_store,
@@ -102,6 +104,10 @@ OPTIONS: tuple[Option, ...] = (
            help="Demo only: the seed that makes those faults reproducible."),
     Option("read_only", ("QOVERY_MCP_READ_ONLY",), boolean, flag="--read-only", switch=True, default=False,
            help="Offer only the read-only tools."),
+    Option("toolsets", ("QOVERY_MCP_TOOLSETS",), names_from(TOOLSETS), flag="--toolsets", default=DEFAULT_TOOLSETS,
+           shown_default="jobs",
+           help="Comma-separated toolsets to offer: jobs (the five job tools), deploy (deploy-job, stop-job, "
+           "list-job-deployments, get-job-logs)."),
     Option("tools", ("QOVERY_MCP_TOOLS",), comma_list, flag="--tools", default=(), shown_default="all",
            help="Comma-separated tools to offer."),
     Option("exclude_tools", ("QOVERY_MCP_EXCLUDE_TOOLS",), comma_list, flag="--exclude-tools", default=(),

@@ -50,6 +50,20 @@ def comma_list(raw: str, name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def names_from(valid: tuple[str, ...]) -> Parser:
+    """A comma list of names, each one of `valid` (lower case), none twice, at least one: `jobs,deploy`."""
+
+    def parse(raw: str, name: str) -> tuple[str, ...]:
+        items = comma_list(raw.lower(), name)
+        unknown = [item for item in items if item not in valid]
+        if unknown or not items:
+            got = f"unknown {unknown[0]!r}" if unknown else f"got {raw!r}"
+            raise ConfigError(f"{name} must be a comma list of {', '.join(valid)}; {got}.")
+        return tuple(dict.fromkeys(items))
+
+    return parse
+
+
 def choice(values: Mapping[str, str], *, fold_case: bool = True, hint: str = "") -> Parser:
     """One of `values` (keys as typed, values as stored); case-insensitive unless told otherwise."""
 

@@ -1,6 +1,6 @@
 """The `Settings` a server starts with, its constants, and what is derived from it once for every adapter.
 
-`offered_tools` (the tools this server offers, from --tools, --exclude-tools and --read-only) and `server_secrets`
+`offered_tools` (the tools this server offers, from --toolsets, --tools, --exclude-tools and --read-only) and `server_secrets`
 (every secret the server holds, scrubbed from whatever leaves it) are computed here, in one place, so the MCP
 server and REST cannot disagree about them.
 """
@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Literal
 
 from qovery_job_mcp import __version__
-from qovery_job_mcp.catalog import select_operations
+from qovery_job_mcp.catalog import DEFAULT_TOOLSETS, select_operations
 from qovery_job_mcp.config.store_setting import MEMORY, StoreSetting
 
 Transport = Literal["stdio", "http", "rest"]
@@ -72,6 +72,8 @@ class Settings:
     demo_faults: float = 0.0
     demo_seed: int = 0
     read_only: bool = False
+    #: `jobs` (the five job tools) and/or `deploy` (the opt-in deploy toolset).
+    toolsets: tuple[str, ...] = DEFAULT_TOOLSETS
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
     confirm: ConfirmPolicy = "delete"
@@ -115,12 +117,15 @@ class Settings:
 
     @cached_property
     def offered_tools(self) -> tuple[str, ...]:
-        """The tools this server offers, in the catalog's order (computed once, read by both adapters).
+        """The tools this server offers, in the catalog's order (computed once, read by both adapters): the
+        enabled toolsets' tools, then --tools, --exclude-tools and --read-only across them.
 
         Raises:
             catalog.UnknownOperationError: --tools or --exclude-tools names a tool that does not exist.
         """
-        return select_operations(read_only=self.read_only, include=self.tools, exclude=self.exclude_tools)
+        return select_operations(
+            read_only=self.read_only, include=self.tools, exclude=self.exclude_tools, toolsets=self.toolsets
+        )
 
 
 def server_secrets(settings: Settings) -> tuple[str, ...]:

@@ -1,5 +1,7 @@
 """MCP-native help: resource templates for a job's settings, status and commits, and two prompts.
 
+diagnose-job reads the deployments and the failed deployment's logs when the deploy toolset is on.
+
 Resources are reads: they run the same operations as the read tools, through the same boundary
 (validation, credentials, redaction, sentences), and are offered when their tool is. The prompts
 give a client a worked procedure: diagnosing a failed job, and changing one safely (dry run,
@@ -82,6 +84,26 @@ def diagnose_job(job_id: str) -> str:
    propose it and follow the change-job procedure once the user agrees."""
 
 
+def diagnose_job_with_deployments(job_id: str) -> str:
+    """Find out why a job failed or is stuck: status, the last deployments, the failed one's logs, then commits
+    and settings."""
+    job_id = validate_job_id(job_id)
+    return f"""Diagnose the Qovery job {job_id}.
+1. Call get-job-status with job_id {job_id}: note the state, the last action and its result, and which step took
+   long or failed.
+2. Call list-job-deployments with job_id {job_id}: which deployment failed, with which image tag or commit, and
+   which one last succeeded (its tag or commit is the way back).
+3. Call get-job-logs with job_id {job_id}, the failed deployment's `identifier.execution_id` and
+   `errors_only: true` (then without it if the errors alone do not explain it): quote Qovery's `user_log_message`
+   and `hint_message`.
+4. Call list-last-job-commits with job_id {job_id}: did a recent commit coincide with the failure? (An
+   image-sourced job has no commits; skip this step then.)
+5. Call get-job-id with job_id {job_id}: check the schedule, the image or git source, cpu/memory,
+   max_duration_seconds and max_nb_restart.
+6. Say what most likely went wrong and what to change, or which deploy-job arguments roll back. Do not deploy or
+   change anything yourself: propose it, and act once the user agrees."""
+
+
 def change_job(job_id: str, change: str) -> str:
     """Change a job safely: preview, show, apply against the version shown, keep the undo."""
     job_id = validate_job_id(job_id)
@@ -96,7 +118,12 @@ def change_job(job_id: str, change: str) -> str:
 
 
 def register_prompts(server: MCPServer[Any], offered: Iterable[str]) -> None:
-    """diagnose-job always (it only reads); change-job only where edit-job is offered."""
-    server.prompt(name="diagnose-job", title="Diagnose a job")(diagnose_job)
-    if "edit-job" in set(offered):
+    """diagnose-job always (it only reads; with the deploy toolset's reads when they are offered); change-job only
+    where edit-job is offered."""
+    offered = set(offered)
+    with_deployments = {"list-job-deployments", "get-job-logs"} <= offered
+    server.prompt(name="diagnose-job", title="Diagnose a job")(
+        diagnose_job_with_deployments if with_deployments else diagnose_job
+    )
+    if "edit-job" in offered:
         server.prompt(name="change-job", title="Change a job safely")(change_job)

@@ -18,9 +18,10 @@ from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
 from qovery_job_mcp.mcp_server.sealing import StateSealer
 from qovery_job_mcp.mcp_server.single_use import UsedStates
-from qovery_job_mcp.mcp_server.tools import ToolDeps, register_tools
+from qovery_job_mcp.mcp_server.tools import ToolDeps, tools_for
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
+from qovery_job_mcp.operations.deploy import Clock, DeployOperations, Sleep
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import InvalidInputError
 from qovery_job_mcp.store.base import StateStore
@@ -107,15 +108,17 @@ def build_server(
     instructions: str = INSTRUCTIONS,
     resolve_credential: CredentialResolver = no_caller_credential,
     sealer: StateSealer | None = None,
+    sleep: Sleep | None = None,
+    clock: Clock | None = None,
     store: StateStore | None = None,
 ) -> JobServer:
     """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions.
 
     `sealer` seals confirmation state (tests pass one with a fake clock); by default it is keyed
-    by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset. `store` is the
-    process's state store (cli.py opens it once; by default one is opened from the settings): the
-    job locks, the single-use record of confirmations, and the client's request budget when the
-    client is built here. The server closes both at shutdown.
+    by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset. `sleep` and `clock` time the
+    deploy toolset's waits (tests pass fake ones). `store` is the process's state store (cli.py opens it once; by
+    default one is opened from the settings): the job locks, the single-use record of confirmations, and the
+    client's request budget when the client is built here. The server closes both at shutdown.
     """
     store = store or open_state_store(settings)
     client = client or client_from_settings(settings, store=store)
@@ -131,6 +134,21 @@ def build_server(
             await client.aclose()
             await state_store.close()
 
+    names = settings.offered_tools
+    operations = JobOperations(client, confirm=settings.confirm, locks=job_locks(settings, store))
+    deploy = None
+    if "deploy" in settings.toolsets:
+        deploy = DeployOperations(
+            client, confirm=settings.confirm, locks=operations.locks, **_timing(sleep=sleep, clock=clock)
+        )
+    deps = ToolDeps(
+        operations=operations,
+        resolve_credential=resolve_credential,
+        secrets=server_secrets(settings),
+        transport=settings.transport,
+        deploy_operations=deploy,
+        used_states=UsedStates(store, sealer.lifetime),
+    )
     server = JobServer(
         SERVER_NAME,
         title="Qovery jobs",
@@ -140,18 +158,15 @@ def build_server(
         lifespan=lifespan,
         log_level=settings.log_level,
         request_state_security=sealer.request_state_security(),
+        tools=tools_for(deps, names),
     )
     server.store = store
-    names = settings.offered_tools
-    server.refusals = refusals_for(names, read_only=settings.read_only)
-    deps = ToolDeps(
-        operations=JobOperations(client, confirm=settings.confirm, locks=job_locks(settings, store)),
-        resolve_credential=resolve_credential,
-        used_states=UsedStates(store, sealer.lifetime),
-        secrets=server_secrets(settings),
-        transport=settings.transport,
-    )
-    register_tools(server, deps, names)
+    server.refusals = refusals_for(names, read_only=settings.read_only, toolsets=settings.toolsets)
     register_resources(server, deps, names)
     register_prompts(server, names)
     return server
+
+
+def _timing(*, sleep: Sleep | None, clock: Clock | None) -> dict[str, Any]:
+    """The deploy waits' sleep and clock when given (tests), else DeployOperations' own (real time)."""
+    return {name: value for name, value in (("sleep", sleep), ("clock", clock)) if value is not None}

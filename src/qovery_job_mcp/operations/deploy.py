@@ -1,9 +1,10 @@
 """The deploy toolset's four operations: deploy a job and follow it, stop it, its deployments, its logs.
 
 Every rule is a pure function of `deploy_rules` and `deploy_logs`; every Qovery call is in
-`deploy_calls`. This module is the order of things: read and validate before anything is sent,
-send a write once through the write gate, follow the status with backoff on injected time, and
-turn what was seen into one verdict with `previous`, `rollback` and, on failure, a log tail.
+`deploy_calls`; the two writes are `WriteSteps` (`deploy_writes`) run by the one write flow (confirmation
+per the `--confirm` policy, the job's lock, the audit line). This module is the order of things around
+them: validate, run the write, follow the status with backoff on injected time, and turn what was seen
+into one verdict with `previous`, `rollback` and, on failure, a log tail.
 """
 
 from __future__ import annotations
@@ -11,77 +12,52 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import anyio
 
 from qovery_job_mcp.audit import note as audit_note
+from qovery_job_mcp.config import ConfirmPolicy
 from qovery_job_mcp.operations import deploy_logs as logs
 from qovery_job_mcp.operations import deploy_rules as rules
+from qovery_job_mcp.operations.confirming import NEVER_ASKS, Confirmer, Passthrough
 from qovery_job_mcp.operations.deploy_calls import DeployCalls
+from qovery_job_mcp.operations.deploy_writes import DeploySteps, StopSteps
+from qovery_job_mcp.operations.locks import InProcessJobLocks, JobLocks
 from qovery_job_mcp.operations.validation import validate_job_id
+from qovery_job_mcp.operations.write_flow import run_write
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobLogs, StopResult
-from qovery_job_mcp.qovery.errors import (
-    ConflictError,
-    JobError,
-    RateLimitedError,
-    UnexpectedAnswerError,
-    UpstreamTimeoutError,
-    UpstreamUnavailableError,
-)
+from qovery_job_mcp.qovery.errors import ConflictError, JobError, RateLimitedError
 
-R = TypeVar("R")
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 #: Told (elapsed seconds, wait_seconds, message) at each state change while a call waits.
 Progress = Callable[[float, float, str], Awaitable[None]]
-#: The errors that mean "the write's answer was lost": it may or may not have been applied.
-LOST_ANSWER = (UpstreamUnavailableError, UpstreamTimeoutError, UnexpectedAnswerError)
 DEFAULT_DEPLOYMENT_LIMIT = 10
 MAX_DEPLOYMENT_LIMIT = 20
 DEFAULT_LOG_LINES = 100
 MAX_LOG_LINES = 500
 
 
-class WriteGate(Protocol):
-    """PHASE 2 SEAM: the core's write flow (confirmation policy, per-job lock, audit) plugs in here.
-
-    It is given the job as read and the question for the user, and either runs `send` (holding the
-    job's lock) and returns its result, or returns None when the user declined or policy refused
-    without an error. The default, `send_directly`, asks nothing: phase 1 builds no confirmation.
-    """
-
-    async def __call__(
-        self, *, operation: str, job: Mapping[str, Any], question: str, send: Callable[[], Awaitable[R]]
-    ) -> R | None: ...
-
-
-async def send_directly(
-    *, operation: str, job: Mapping[str, Any], question: str, send: Callable[[], Awaitable[R]]
-) -> R | None:
-    return await send()
-
-
 class DeployOperations:
-    """One per process. `sleep`/`clock` time the waiting (tests inject them); `gate` is the write flow."""
+    """One per process. `confirm` and `locks` are the write flow's (share `locks` with `JobOperations` so an
+    edit and a deploy of one job never interleave); `sleep`/`clock` time the waiting (tests inject them)."""
 
     def __init__(
         self,
         client: QoveryClient,
         *,
-        write_client: QoveryClient | None = None,
-        gate: WriteGate = send_directly,
+        confirm: ConfirmPolicy = "off",
+        locks: JobLocks | None = None,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
-        self.calls = DeployCalls(client, write_client)
-        self.gate = gate
+        self.calls = DeployCalls(client)
+        self.confirm = confirm
+        self.locks: JobLocks = locks or InProcessJobLocks()
         self._sleep = sleep
         self._clock = clock
-
-    async def aclose(self) -> None:
-        await self.calls.aclose()
 
     # -- deploy-job ------------------------------------------------------------------------------
 
@@ -95,19 +71,19 @@ class DeployOperations:
         wait_seconds: Any = None,
         progress: Progress | None = None,
         credential: str | None = None,
-    ) -> DeployResult:
+        confirmer: Confirmer = NEVER_ASKS,
+    ) -> DeployResult | Passthrough:
         job_id = validate_job_id(job_id)
         audit_note(job_id=job_id)
         wait = rules.check_whole_number("wait_seconds", wait_seconds, 0, rules.MAX_WAIT_SECONDS, 0)
-        job = await self.calls.job(job_id, credential)
-        audit_note(job_name=job.get("name"))
-        call = rules.check_deploy_arguments(
-            job, image_tag=image_tag, git_commit_id=git_commit_id, force_event=force_event
-        )
-        kind = rules.source_kind(job)
-        history = await self.calls.history(job_id, credential)
-        previous = rules.previous_version(history, kind)
-        newest_before = rules.execution_id_of(history[0]) if history else None
+        arguments = {"image_tag": image_tag, "git_commit_id": git_commit_id, "force_event": force_event}
+        steps = DeploySteps(self.calls, job_id, arguments, credential=credential)
+        started = self._clock()
+        sent = await run_write(steps, policy=self.confirm, confirmer=confirmer, locks=self.locks)
+        if isinstance(sent, Passthrough):
+            return sent
+        plan, job = sent.plan, sent.plan.job
+        assert plan.call is not None
         base: DeployResult = {
             "job_id": job_id,
             "name": str(job.get("name")),
@@ -117,49 +93,26 @@ class DeployOperations:
             "deployment_request_id": None,
             "execution_id": None,
             "duration_seconds": 0.0,
-            "sent": call.sent(),
-            "previous": previous,
-            "rollback": rules.rollback_arguments(job_id, previous),
+            "sent": plan.call.sent(),
+            "previous": plan.previous,
+            "rollback": rules.rollback_arguments(job_id, plan.previous),
         }
-        started = self._clock()
-
-        async def send() -> dict[str, Any]:
-            return await self.calls.start(
-                job_id,
-                call.action,
-                params=call.params,
-                body=call.body,
-                credential=credential,
-                consequence="Qovery may have accepted the deploy: check list-job-deployments before retrying.",
-            )
-
-        lost = ""
-        try:
-            status = await self.gate(
-                operation="deploy-job",
-                job=job,
-                question=rules.deploy_question(job, call, previous),
-                send=send,
-            )
-        except ConflictError:
-            raise await self._conflict("deploy", job, credential) from None
-        except LOST_ANSWER:
-            found = await self._after_lost_answer(job_id, newest_before, credential)
-            if found is None:
+        status, lost = sent.status, ""
+        if sent.trouble == "declined":
+            return {**base, "outcome": "declined", "message": sent.message}
+        if sent.trouble == "conflict":
+            raise await self._conflict("deploy", job, credential)
+        if sent.trouble == "lost":
+            status = await self._after_lost_answer(job_id, plan.newest_before, credential)
+            if status is None:
                 return {
                     **base,
                     "outcome": "unknown",
                     "message": await self._lost("deploy", job_id, credential),
                 }
-            status = found
+            audit_note(deployment_request_id=status.get("deployment_request_id"))
             lost = rules.FOUND_AFTER_LOST_ANSWER
-        if status is None:
-            return {
-                **base,
-                "outcome": "declined",
-                "message": "The user declined the deploy; nothing was sent.",
-            }
-        audit_note(deployment_request_id=status.get("deployment_request_id"))
+        assert status is not None
         outcome, status = await self._follow(job, status, wait, progress, credential)
         result: DeployResult = {
             **base,
@@ -172,7 +125,9 @@ class DeployOperations:
         }
         if outcome == "failed":
             result["log_tail"] = dict(await self._tail(job, status.get("execution_id"), credential))
-        verdict = rules.deploy_verdict(job, call, outcome, status, result.get("log_tail"), result["rollback"])
+        verdict = rules.deploy_verdict(
+            job, plan.call, outcome, status, result.get("log_tail"), result["rollback"]
+        )
         result["message"] = lost + verdict
         return result
 
@@ -185,12 +140,21 @@ class DeployOperations:
         wait_seconds: Any = None,
         progress: Progress | None = None,
         credential: str | None = None,
-    ) -> StopResult:
+        confirmer: Confirmer = NEVER_ASKS,
+    ) -> StopResult | Passthrough:
         job_id = validate_job_id(job_id)
         audit_note(job_id=job_id)
         wait = rules.check_whole_number("wait_seconds", wait_seconds, 0, rules.MAX_WAIT_SECONDS, 0)
-        job = await self.calls.job(job_id, credential)
-        audit_note(job_name=job.get("name"))
+        started = self._clock()
+        sent = await run_write(
+            StopSteps(self.calls, job_id, credential=credential),
+            policy=self.confirm,
+            confirmer=confirmer,
+            locks=self.locks,
+        )
+        if isinstance(sent, Passthrough):
+            return sent
+        job = sent.plan.job
         base: StopResult = {
             "job_id": job_id,
             "name": str(job.get("name")),
@@ -200,25 +164,12 @@ class DeployOperations:
             "deployment_request_id": None,
             "duration_seconds": 0.0,
         }
-        started = self._clock()
-
-        async def send() -> dict[str, Any]:
-            return await self.calls.start(
-                job_id,
-                "stop",
-                params=None,
-                body=None,
-                credential=credential,
-                consequence="Qovery may have accepted the stop: read get-job-status.",
-            )
-
-        try:
-            status = await self.gate(
-                operation="stop-job", job=job, question=rules.stop_question(job), send=send
-            )
-        except ConflictError:
+        if sent.trouble == "declined":
+            return {**base, "outcome": "declined", "message": sent.message}
+        if sent.trouble == "conflict":
             current, _ = await self.calls.status(job_id, credential)
             if current.get("state") == "STOPPED":
+                audit_note(outcome="applied", reason="already-stopped", status=None)
                 return {
                     **base,
                     "outcome": "succeeded",
@@ -226,12 +177,11 @@ class DeployOperations:
                     "status": current,
                     "message": f"Job {job['name']!r} is already stopped; nothing was done.",
                 }
-            raise ConflictError(rules.conflict_sentence("stop", job, current), upstream_status=409) from None
-        except LOST_ANSWER:
+            raise ConflictError(rules.conflict_sentence("stop", job, current), upstream_status=409)
+        if sent.trouble == "lost":
             return {**base, "outcome": "unknown", "message": await self._lost("stop", job_id, credential)}
-        if status is None:
-            return {**base, "outcome": "declined", "message": "The user declined the stop; nothing was sent."}
-        audit_note(deployment_request_id=status.get("deployment_request_id"))
+        status = sent.status
+        assert status is not None
         outcome, status = await self._follow(job, status, wait, progress, credential)
         done = {"succeeded": "is stopped", "failed": f"failed to stop ({status.get('state')})"}
         return {

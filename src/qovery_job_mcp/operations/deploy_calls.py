@@ -1,13 +1,9 @@
 """Every Qovery call of the deploy toolset, in one small place: reads retried, writes sent once.
 
-The job operations use `QoveryClient.request`, which retries 502/503/504 and timeouts for every
-method. That is right for reads and for a PUT that replaces a whole job, but a deploy sent twice is
-two deployments: so writes go through a sibling client with a single attempt, and a lost answer is
-reported, never re-sent.
-
-PHASE 2 (after the client is split into transport/retry/errors): replace `single_attempt` with the
-transport's own per-call "no retry" option, and these methods with the renamed request call. Nothing
-else in the toolset touches the client.
+Reads go through `QoveryClient.request`, which retries 502/503/504 and timeouts. A deploy sent twice is two
+deployments, so the writes ask the client for one sending (`once=True`): an unclear answer (a timeout, a reset,
+a 5xx after sending, an unreadable 202) becomes `OutcomeUnknownError`, and the operation reads the status and the
+history to say what it can, never re-sending.
 """
 
 from __future__ import annotations
@@ -18,33 +14,13 @@ from typing import Any
 from qovery_job_mcp.operations.validation import MAX_NESTING, nesting_exceeds
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentHistoryPage, EnvironmentLogList
-from qovery_job_mcp.qovery.errors import UnexpectedAnswerError
+from qovery_job_mcp.qovery.errors import OutcomeUnknownError, UnexpectedAnswerError
 from qovery_job_mcp.qovery.models import NOTHING_CHANGED, Job, JobStatus, parse_answer
 from qovery_job_mcp.qovery.retry_policy import parse_retry_after
 from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
 #: Qovery keeps a service's 20 last deployments; the history is always read whole.
 HISTORY_PAGE_SIZE = 20
-
-
-def single_attempt(client: QoveryClient) -> QoveryClient:
-    """A client like `client` that never retries: the one a write goes through.
-
-    Reads the client's settings, including two private ones (credential, transport) until the
-    refactored transport offers a per-call retry switch (see the module docstring).
-    """
-    return QoveryClient(
-        client.base_url,
-        credential=client._credential,
-        timeout=client.timeout,
-        connect_timeout=client.connect_timeout,
-        max_attempts=1,
-        deadline=client.deadline,
-        transport=client._transport,
-        auth_scheme=client.auth_scheme,
-        sleep=client._sleep,
-        clock=client._clock,
-    )
 
 
 def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
@@ -65,15 +41,8 @@ def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
 class DeployCalls:
     """The toolset's Qovery calls; `credential` on each call is a caller's own Qovery credential."""
 
-    def __init__(self, client: QoveryClient, write_client: QoveryClient | None = None) -> None:
+    def __init__(self, client: QoveryClient) -> None:
         self.client = client
-        self.write_client = write_client or single_attempt(client)
-        # Only a pool made here is closed here: a given transport (the demo's) belongs to `client`.
-        self._owns_write_pool = write_client is None and client._transport is None
-
-    async def aclose(self) -> None:
-        if self._owns_write_pool:
-            await self.write_client.aclose()
 
     async def job(self, job_id: str, credential: str | None) -> dict[str, Any]:
         response = await self.client.request("GET", f"/job/{job_id}", credential=credential)
@@ -126,16 +95,19 @@ class DeployCalls:
         credential: str | None,
         consequence: str,
     ) -> dict[str, Any]:
-        """POST /job/{id}/{deploy|redeploy|stop}, one attempt; the 202 Status Qovery answers with.
+        """POST /job/{id}/{deploy|redeploy|stop}, sent once; the 202 Status Qovery answers with.
 
-        A 409 raises ConflictError (the caller says what runs); a lost answer raises the client's
-        UpstreamUnavailableError/UpstreamTimeoutError, or UnexpectedAnswerError for an unreadable 202.
+        `job_id` is the validated id the caller named (never one read from an answer). A 409 raises ConflictError
+        (the caller says what runs); an unclear answer, an unreadable 202 included, raises OutcomeUnknownError.
         """
-        response = await self.write_client.request(
-            "POST", f"/job/{job_id}/{action}", params=params, json_body=body, credential=credential
+        response = await self.client.request(
+            "POST", f"/job/{job_id}/{action}", params=params, json_body=body, credential=credential, once=True
         )
         if response.status_code == 404:
             raise not_found_error(job_id)
-        payload = _json(response, f"answer to the {action}", consequence)
-        parse_answer(JobStatus, payload, f"answer to the {action}", consequence)
+        try:
+            payload = _json(response, f"answer to the {action}", consequence)
+            parse_answer(JobStatus, payload, f"answer to the {action}", consequence)
+        except UnexpectedAnswerError as exc:
+            raise OutcomeUnknownError(exc.message) from None
         return dict(payload)

@@ -7,6 +7,7 @@ both adapters (MCP, REST) say the same sentences.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def check_deploy_arguments(
         if not isinstance(git_commit_id, str) or not FULL_SHA_RE.match(git_commit_id.lower()):
             raise InvalidInputError(
                 f"git_commit_id must be a full 40-character commit SHA, got {quote_input(git_commit_id)}; "
-                "list-commits shows them. Nothing was sent."
+                "list-last-job-commits shows them. Nothing was sent."
             )
         if kind != "git":
             raise InvalidInputError(
@@ -353,16 +354,20 @@ def deploy_verdict(
 ) -> str:
     """The one sentence a deploy ends with: how it ended, Qovery's reason on failure, the way back."""
     target = call.image_tag or call.git_commit_id
-    what = describe_version(source_kind(job), target) if target else "the redeploy"
-    what = f"{what} of job {job.get('name')!r}"
+    name = f"job {job.get('name')!r}"
+    what = (
+        f"deploy of {describe_version(source_kind(job), target)} of {name}"
+        if target
+        else f"redeploy of {name}"
+    )
     if outcome == "failed":
         errors = (tail or {}).get("errors") or []
         why = f" {errors[0]['user_log_message']}" if errors and errors[0].get("user_log_message") else ""
-        back = f" To go back: deploy-job with {dict(rollback)}." if rollback else ""
-        return f"The deploy of {what} failed: {status.get('state')}.{why}{back}"
+        back = f" To go back: deploy-job with {json.dumps(dict(rollback))}." if rollback else ""
+        return f"The {what} failed: {status.get('state')}.{why}{back}"
     if outcome == "succeeded":
-        return f"The deploy of {what} ended: {status.get('state')}."
+        return f"The {what} ended: {status.get('state')}."
     return (
-        f"Qovery accepted the deploy of {what}; it is {state_since(status)}. "
+        f"Qovery accepted the {what}; it is {state_since(status)}. "
         "This is not an error: get-job-status or list-job-deployments will tell the end."
     )

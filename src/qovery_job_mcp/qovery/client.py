@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from qovery_job_mcp import metrics
-from qovery_job_mcp.qovery.errors import CredentialsError
+from qovery_job_mcp.qovery.errors import CredentialsError, OutcomeUnknownError
 from qovery_job_mcp.qovery.gate import RequestGate
 from qovery_job_mcp.qovery.retry_policy import RETRYABLE_STATUSES, RetryPolicy, Transient, parse_retry_after
 from qovery_job_mcp.qovery.transport import (
@@ -153,11 +153,13 @@ class QoveryClient:
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
         credential: str | None = None,
+        once: bool = False,
     ) -> httpx.Response:
         """Send one logical request, retrying transient failures; return a 2xx or 404 response.
 
         404 is returned, not raised, because its meaning differs per operation (delete treats it
-        as already done). Everything else that is not 2xx becomes a JobError.
+        as already done). Everything else that is not 2xx becomes a JobError. `once`: a write that must
+        never be sent twice (a deploy): an unclear failure raises OutcomeUnknownError instead of a retry.
         """
         secret = credential or self._credential
         if not secret:
@@ -227,6 +229,11 @@ class QoveryClient:
             except Transient:
                 pass
             failure = last[-1]
+            if once and failure.status != 429:  # a 429 was refused, not taken: only it may be sent again
+                raise OutcomeUnknownError(
+                    f"Qovery's answer to {method} {path} is unclear ({failure.reason}): it may have been applied, "
+                    "so it was not sent again."
+                )
             wait = self.retry_policy.next_wait(
                 attempt=len(last),
                 status=failure.status,

@@ -61,7 +61,7 @@ def test_rest_refuses_a_spent_budget_with_429_and_retry_after_and_metrics_count_
         settings = make_settings(qovery.url, transport="rest", request_budget=2)
         store = open_store(settings.state_store, BudgetSettings(limit=2))
         operations = JobOperations(client_from_settings(settings, store=store))
-        app = build_rest_app(settings, operations, store)
+        app = build_rest_app(settings, operations, store=store)
         with serve_on_loopback(app, lifespan="on") as base, httpx.Client(base_url=base, timeout=10) as http:
             answers = [http.get(f"/v1/job/{NIGHTLY}") for _ in range(3)]
             metrics = http.get("/metrics").text

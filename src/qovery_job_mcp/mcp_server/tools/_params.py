@@ -13,3 +13,13 @@ JobId = Annotated[
         json_schema_extra={"format": "uuid"},
     ),
 ]
+
+WaitSeconds = Annotated[
+    int,
+    Field(
+        description="Seconds to follow the job's status until it lands or fails, 0 to 900 (0: return once Qovery "
+        "accepted). Running out of time is not an error: the result says still-running.",
+        ge=0,
+        le=900,
+    ),
+]

@@ -20,6 +20,7 @@ from qovery_job_mcp.catalog import OperationSpec
 from qovery_job_mcp.mcp_server.eliciting import McpConfirmer
 from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.operations import NEVER_ASKS, Confirmer, JobOperations
+from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.qovery.client import WAIT_REPORTER
 from qovery_job_mcp.redaction import redact
 
@@ -44,6 +45,14 @@ class ToolDeps:
     transport: str = "stdio"
     #: The record of answered confirmation states (single-use), in the process's state store.
     used_states: UsedStates | None = None
+    #: The deploy toolset's operations (None when the toolset is off: its tools are not registered then).
+    deploy_operations: DeployOperations | None = None
+
+    @property
+    def deploy(self) -> DeployOperations:
+        if self.deploy_operations is None:
+            raise RuntimeError("a deploy tool was registered without the deploy toolset's operations")
+        return self.deploy_operations
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ def annotations_for(spec: OperationSpec) -> ToolAnnotations:
         title=spec.title,
         read_only_hint=spec.read_only,
         destructive_hint=spec.destructive,
-        idempotent_hint=True,
+        idempotent_hint=spec.idempotent,
         open_world_hint=True,
     )
 

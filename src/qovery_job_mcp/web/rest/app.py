@@ -1,4 +1,5 @@
-"""The REST adapter: the five job operations as /v1/job/{jobid} resources, on port 8080 by default.
+"""The REST adapter: the job operations as /v1/job/{jobid} resources, on port 8080 by default (and the deploy
+toolset's routes, deploy_routes.py, when it is on).
 
 A thin shell over JobOperations, like the MCP tools: the same validation, the same Qovery calls,
 the same sentences. What is REST-specific lives here: mapping outcomes to HTTP statuses, answering
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from qovery_job_mcp.boundary import Failure, run_operation, secrets_in_play
 from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.operations import NEVER_ASKS, JobOperations, job_version, refusals_for, settled
+from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.qovery.errors import JobError, JobNotFoundError, quote_input
 from qovery_job_mcp.qovery.models import CommitList
 from qovery_job_mcp.store.base import StateStore
@@ -38,6 +40,9 @@ from qovery_job_mcp.web.credentials import credential_from_headers
 from qovery_job_mcp.web.health import health_document
 from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_document
 from qovery_job_mcp.web.rest import input as parse
+from qovery_job_mcp.web.rest.deploy_openapi import DEPLOY_OPERATIONS
+from qovery_job_mcp.web.rest.deploy_routes import PATHS as DEPLOY_PATHS
+from qovery_job_mcp.web.rest.deploy_routes import deploy_handlers
 from qovery_job_mcp.web.rest.openapi import (
     JSON,
     MERGE_PATCH_JSON,
@@ -167,7 +172,7 @@ class _Resource:
             self.handlers["HEAD"] = self.handlers["GET"]
             self.names["HEAD"] = self.names["GET"]
         self.refused = refused
-        order = ("GET", "HEAD", "PUT", "PATCH", "DELETE")
+        order = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
         self.allow = [method for method in order if method in self.handlers]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -184,13 +189,15 @@ class _Resource:
         raise MethodNotAllowedError(f"{reason} Allowed here: {allowed}.", self.allow)
 
 
-def _enabled_operations(settings: Settings) -> tuple[set[str], Mapping[str, str]]:
+def _enabled_operations(
+    settings: Settings, operations: Mapping[str, Any]
+) -> tuple[set[str], Mapping[str, str]]:
     """The operationIds this server offers, and for each refused one the catalog's sentence why."""
     offered = settings.offered_tools
-    refusals = refusals_for(offered, read_only=settings.read_only)
+    refusals = refusals_for(offered, read_only=settings.read_only, toolsets=settings.toolsets)
     enabled: set[str] = set()
     reasons: dict[str, str] = {}
-    for operation_id in OPERATIONS:
+    for operation_id in operations:
         name = "edit-job" if operation_id == "edit-job-merge" else operation_id
         if name in offered:
             enabled.add(operation_id)
@@ -199,11 +206,17 @@ def _enabled_operations(settings: Settings) -> tuple[set[str], Mapping[str, str]
     return enabled, reasons
 
 
-def build_rest_app(settings: Settings, operations: JobOperations, store: StateStore | None = None) -> ASGIApp:
+def build_rest_app(
+    settings: Settings,
+    operations: JobOperations,
+    deploy: DeployOperations | None = None,
+    store: StateStore | None = None,
+) -> ASGIApp:
     """The REST application; caller authentication wraps it as ASGI middleware.
 
-    The app owns `operations` and `store` from here on: the Qovery client and the state store are
-    closed at shutdown, and the store's state is part of /healthz.
+    The app owns `operations` and `store` from here on: its Qovery client and the state store are closed at
+    shutdown, and the store's state is part of /healthz. With the deploy toolset on, its routes are mounted too, on
+    `deploy` (tests pass one on fake time) or on operations sharing the client and the job locks.
     """
     surface = _Surface(
         secrets=server_secrets(settings),
@@ -271,13 +284,20 @@ def build_rest_app(settings: Settings, operations: JobOperations, store: StateSt
         "list-last-job-commits": list_commits,
         "get-job-status": get_status,
     }
-    enabled, reasons = _enabled_operations(settings)
+    catalog = dict(OPERATIONS)
+    paths = [JOB_PATH, COMMIT_PATH, STATUS_PATH]
+    if "deploy" in settings.toolsets:
+        deploy = deploy or DeployOperations(operations.client, confirm="off", locks=operations.locks)
+        handlers.update(deploy_handlers(deploy))
+        catalog.update(DEPLOY_OPERATIONS)
+        paths += DEPLOY_PATHS
+    enabled, reasons = _enabled_operations(settings, catalog)
     routes: list[Route] = []
-    for path in (JOB_PATH, COMMIT_PATH, STATUS_PATH):
+    for path in paths:
         offered: dict[str, Handler] = {}
         refused: dict[str, str] = {}
         names: dict[str, str] = {}
-        for operation_id, (op_path, method, _) in OPERATIONS.items():
+        for operation_id, (op_path, method, _) in catalog.items():
             if op_path != path:
                 continue
             if operation_id in enabled:
@@ -287,7 +307,7 @@ def build_rest_app(settings: Settings, operations: JobOperations, store: StateSt
                 refused[method.upper()] = f"{method.upper()} {path} is disabled. {reasons[operation_id]}"
         routes.append(Route(path, _Resource(surface, offered, refused, names), name=path))
 
-    document = build_openapi([op for op in OPERATIONS if op in enabled], demo=settings.demo)
+    document = build_openapi([op for op in catalog if op in enabled], demo=settings.demo, operations=catalog)
 
     async def openapi(_: Request) -> Response:
         return JSONResponse(document)
@@ -336,4 +356,4 @@ def serve_rest(
     """Serve the REST adapter on /v1 until SIGTERM; `uvicorn_choices` are drain.serve's `loop` and `http`."""
     from qovery_job_mcp.web.drain import serve
 
-    serve(build_rest_app(settings, operations, store), settings, path="/v1", **uvicorn_choices)
+    serve(build_rest_app(settings, operations, store=store), settings, path="/v1", **uvicorn_choices)

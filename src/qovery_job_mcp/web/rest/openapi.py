@@ -8,13 +8,14 @@ read-only mode (or with --tools/--exclude-tools) the refused methods are absent,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import TypeAdapter
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.operations import DEFAULT_COMMIT_LIMIT, GIT_SHA_RE, MAX_COMMIT_LIMIT
+from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobLogs, StopResult
 from qovery_job_mcp.qovery.edit import published_job_request_schema
 from qovery_job_mcp.qovery.models import CommitList, DeleteResult, EditResult, Job, JobStatus
 from qovery_job_mcp.web.problems import PROBLEM_JSON, PROBLEM_TYPE_PREFIX
@@ -58,6 +59,10 @@ def _components() -> dict[str, Any]:
         ("CommitList", CommitList),
         ("EditResult", EditResult),
         ("DeleteResult", DeleteResult),
+        ("DeployResult", DeployResult),
+        ("StopResult", StopResult),
+        ("DeploymentList", DeploymentList),
+        ("JobLogs", JobLogs),
     )
     for name, shape in results:
         schema = TypeAdapter(shape).json_schema(ref_template="#/components/schemas/{model}")
@@ -76,30 +81,30 @@ def _components() -> dict[str, Any]:
     return {"schemas": schemas}
 
 
-def _ref(name: str) -> dict[str, str]:
+def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": _ref("Problem")}}}
+def problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": ref("Problem")}}}
 
 
-_UPSTREAM_ERRORS = {
-    "400": _problem(
+UPSTREAM_ERRORS = {
+    "400": problem(
         "Invalid job id, query parameter or body (nothing was sent to Qovery), or Qovery rejected it."
     ),
-    "401": _problem("Qovery refused the credentials."),
-    "403": _problem("The credentials lack permission on this job."),
-    "404": _problem("No such job, or not visible to these credentials."),
-    "502": _problem("Qovery kept failing or answered something unexpected."),
-    "503": _problem("Qovery is rate-limiting requests."),
-    "504": _problem("Qovery did not answer in time."),
-    "421": _problem("The Host header is not a loopback name while the server listens on loopback."),
+    "401": problem("Qovery refused the credentials."),
+    "403": problem("The credentials lack permission on this job."),
+    "404": problem("No such job, or not visible to these credentials."),
+    "502": problem("Qovery kept failing or answered something unexpected."),
+    "503": problem("Qovery is rate-limiting requests."),
+    "504": problem("Qovery did not answer in time."),
+    "421": problem("The Host header is not a loopback name while the server listens on loopback."),
 }
 _BODY_ERRORS = {
-    "409": _problem("Qovery refused the change (a job name must be unique within its environment)."),
-    "413": _problem("The body is larger than the server accepts."),
-    "415": _problem("The body has the wrong Content-Type."),
+    "409": problem("Qovery refused the change (a job name must be unique within its environment)."),
+    "413": problem("The body is larger than the server accepts."),
+    "415": problem("The body has the wrong Content-Type."),
 }
 
 _JOB_ID = {
@@ -135,8 +140,8 @@ def _sha(name: str, description: str) -> dict[str, Any]:
 _DRY_RUN = _boolean("dry_run", "Validate and return the request and changes, but send nothing to Qovery.")
 
 
-def _ok(description: str, schema: str) -> dict[str, Any]:
-    return {"description": description, "content": {JSON: {"schema": _ref(schema)}}}
+def ok(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": ref(schema)}}}
 
 
 def _with_etag(response: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +162,7 @@ _IF_MATCH = {
 _PRECONDITION_FAILED = {
     "412": {
         "description": "The job changed since the If-Match version; nothing was sent (problem+json).",
-        "content": {PROBLEM_JSON: {"schema": _ref("Problem")}},
+        "content": {PROBLEM_JSON: {"schema": ref("Problem")}},
     }
 }
 
@@ -170,7 +175,7 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
         {
             "summary": "Get a job",
             "description": "The job exactly as Qovery returns it (the get-job-id tool's result).",
-            "responses": {"200": _with_etag(_ok("The job.", "Job")), **_UPSTREAM_ERRORS},
+            "responses": {"200": _with_etag(ok("The job.", "Job")), **UPSTREAM_ERRORS},
         },
     ),
     "edit-job": (
@@ -181,10 +186,10 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "description": "The body is the complete JobRequest (a full replace). It is validated before "
             "anything is sent; the answer is the edit-job tool's result.",
             "parameters": [_DRY_RUN, _IF_MATCH],
-            "requestBody": {"required": True, "content": {JSON: {"schema": _ref("JobRequest")}}},
+            "requestBody": {"required": True, "content": {JSON: {"schema": ref("JobRequest")}}},
             "responses": {
-                "200": _with_etag(_ok("The edit result.", "EditResult")),
-                **_UPSTREAM_ERRORS,
+                "200": _with_etag(ok("The edit result.", "EditResult")),
+                **UPSTREAM_ERRORS,
                 **_BODY_ERRORS,
                 **_PRECONDITION_FAILED,
             },
@@ -200,11 +205,11 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "parameters": [_DRY_RUN, _IF_MATCH],
             "requestBody": {
                 "required": True,
-                "content": {MERGE_PATCH_JSON: {"schema": _ref("JobMergePatch")}},
+                "content": {MERGE_PATCH_JSON: {"schema": ref("JobMergePatch")}},
             },
             "responses": {
-                "200": _with_etag(_ok("The edit result.", "EditResult")),
-                **_UPSTREAM_ERRORS,
+                "200": _with_etag(ok("The edit result.", "EditResult")),
+                **UPSTREAM_ERRORS,
                 **_BODY_ERRORS,
                 **_PRECONDITION_FAILED,
             },
@@ -220,7 +225,7 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "parameters": [
                 _boolean("skip_reconcile", "Skip Qovery's pre-destroy reconcile (only for a stuck delete).")
             ],
-            "responses": {"204": {"description": "Deletion accepted."}, **_UPSTREAM_ERRORS},
+            "responses": {"204": {"description": "Deletion accepted."}, **UPSTREAM_ERRORS},
         },
     ),
     "list-last-job-commits": (
@@ -245,7 +250,7 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
                     },
                 },
             ],
-            "responses": {"200": _ok("The commits.", "CommitList"), **_UPSTREAM_ERRORS},
+            "responses": {"200": ok("The commits.", "CommitList"), **UPSTREAM_ERRORS},
         },
     ),
     "get-job-status": (
@@ -254,7 +259,7 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
         {
             "summary": "Get a job's deployment status",
             "description": "Qovery's status object (the get-job-status tool's result).",
-            "responses": {"200": _ok("The status.", "JobStatus"), **_UPSTREAM_ERRORS},
+            "responses": {"200": ok("The status.", "JobStatus"), **UPSTREAM_ERRORS},
         },
     ),
 }
@@ -298,16 +303,21 @@ _SERVICE_PATHS: dict[str, Any] = {
 }
 
 
-def build_openapi(operation_ids: Iterable[str], *, demo: bool = False) -> dict[str, Any]:
-    """The document for the operations this server offers (a subset of OPERATIONS' keys)."""
+def build_openapi(
+    operation_ids: Iterable[str],
+    *,
+    demo: bool = False,
+    operations: Mapping[str, tuple[str, str, dict[str, Any]]] = OPERATIONS,
+) -> dict[str, Any]:
+    """The document for the operations this server offers (a subset of `operations`' keys)."""
     paths: dict[str, Any] = {}
     for operation_id in operation_ids:
-        path, method, operation = OPERATIONS[operation_id]
+        path, method, operation = operations[operation_id]
         item = paths.setdefault(path, {"parameters": [_JOB_ID]})
         item[method] = {"operationId": operation_id, **operation}
     paths.update(_SERVICE_PATHS)
     description = (
-        "The five Qovery job operations of qovery-job-mcp as a small REST API: the same validation, "
+        "The Qovery job operations of qovery-job-mcp as a small REST API: the same validation, "
         "answers and error sentences as the MCP tools (operationIds are the tool names). "
         "Errors are application/problem+json (RFC 9457)."
     )
