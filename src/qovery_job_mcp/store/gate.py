@@ -39,20 +39,11 @@ class StoreGate:
     def __init__(self, store: StateStore, *, clock: Clock = time.time) -> None:
         self.store = store
         self._clock = clock
-        self._hashes: dict[str, str] = {}
-
-    def _hash(self, credential: str) -> str:
-        named = self._hashes.get(credential)
-        if named is None:
-            if len(self._hashes) >= 1024:
-                self._hashes.clear()
-            named = self._hashes[credential] = credential_hash(credential)
-        return named
 
     async def before_attempt(self, method: str, credential: str) -> None:
         if method != "GET":
             await renew_held()
-        spend = await self.store.try_spend(self._hash(credential))
+        spend = await self.store.try_spend(credential_hash(credential))
         if not spend.allowed:
             now = self._clock()
             raise BudgetSpentError(spend.retry_at if spend.retry_at is not None else now, now)
@@ -67,7 +58,7 @@ class StoreGate:
         if upstream.blocked_until is None and not _low(upstream.remaining, response.headers):
             return
         try:
-            await self.store.record_upstream(self._hash(credential), upstream)
+            await self.store.record_upstream(credential_hash(credential), upstream)
         except StoreUnavailableError:
             return  # a hint lost: our own count and Qovery's 429 still hold the line
 
