@@ -29,7 +29,8 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import procs
-from run import JOB_ID, MODERN_META
+from plan import JOB_ID
+from throughput import MODERN_META
 
 LEGACY_VERSION = "2025-11-25"
 PROFILE_RENDER: list[str] = []

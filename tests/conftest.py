@@ -1,7 +1,8 @@
 """Shared fixtures, and the rule that every test under tests/e2e/ is `slow`.
 
 Fixtures only: helpers and constants live in tests/support/ and are imported from there
-(`from tests.support.<module> import ...`), never from this file.
+(`from tests.support.<module> import ...`), never from this file. Fixtures that belong with their helpers
+(the hostile upstream, the deploy world) are defined in tests/support/ and registered here by import.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import pytest
 from mcp import Client
 
 from tests.support.clients import FakeTime, in_own_task, make_settings, mcp_client
+from tests.support.deploying import time_, world  # noqa: F401 (the deploy tests' fixtures, registered here)
+from tests.support.hostile import upstream  # noqa: F401 (the hostile tests' fixture, registered here)
 from tests.support.simulator import LiveQovery, simulated_qovery
 
 E2E = Path(__file__).resolve().parent / "e2e"

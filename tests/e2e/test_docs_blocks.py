@@ -36,13 +36,13 @@ from tests.support.docs import (
     Block,
     all_blocks,
     command_path,
-    free_port,
     localize,
     node_version,
     occupied,
     serve_command,
 )
 from tests.support.helpers import subprocess_env
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -140,7 +140,8 @@ def test_the_readme_starts_with_the_demo_and_the_test_command_ci_runs() -> None:
 def test_blocks_run_on_the_tests_ports_while_the_readers_ports_are_taken(
     reader_ports: list[int], ports: dict[int, int], servers: list[subprocess.Popen[bytes]]
 ) -> None:
-    for port in READER_PORTS:  # held by this module, or by whatever else already listened there
+    # The ports this module holds (a port something else held at the start, a reader's demo, may be gone by now).
+    for port in reader_ports:
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
     assert not set(ports.values()) & set(PAGE_PORTS)

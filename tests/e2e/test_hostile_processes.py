@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -20,17 +19,11 @@ import pytest
 
 from tests.support.constants import API_KEY, CLEANUP, ROOT
 from tests.support.helpers import PYTHON, run_cli, subprocess_env
-from tests.support.hostile import Hostile, hostile_upstream
+from tests.support.hostile import Hostile
 from tests.support.http_server import http_client, http_server
 from tests.support.reliability import stdio_server
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Hostile, str]]:
-    with hostile_upstream() as served:
-        yield served
 
 
 @pytest.mark.parametrize("request_id", [True, 1.5, {"a": 1}, [1], None])

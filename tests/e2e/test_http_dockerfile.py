@@ -16,7 +16,8 @@ import pytest
 from qovery_job_mcp.config import ConfigError, load_settings
 from tests.support.constants import API_KEY, ROOT
 from tests.support.helpers import PYTHON, subprocess_env
-from tests.support.http_server import free_port, http_server
+from tests.support.http_server import http_server
+from tests.support.ports import free_port
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 

@@ -20,7 +20,6 @@ every replica restarted twice). Figures: docs/load-balancer.md.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import tempfile
@@ -36,9 +35,10 @@ import httpx
 import httpx2
 import pytest
 
-from tests.support.constants import API_KEY, CLEANUP, MIGRATIONS, NIGHTLY, ROOT
-from tests.support.helpers import PYTHON, subprocess_env
-from tests.support.http_server import free_port, http_client
+from tests.support.constants import API_KEY, CLEANUP, MIGRATIONS, NIGHTLY
+from tests.support.helpers import PYTHON, installed_binary, subprocess_env
+from tests.support.http_server import http_client
+from tests.support.ports import free_port, wait_until_healthy
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.simulator import LiveQovery
 
@@ -57,13 +57,7 @@ LOAD_BUDGET = 1_000_000
 
 
 def haproxy_binary() -> str:
-    found = shutil.which("haproxy")
-    if found is None:
-        subprocess.run(["bash", str(ROOT / "scripts" / "install-haproxy.sh")], check=False, timeout=300)
-        found = shutil.which("haproxy")
-    if found is None:
-        pytest.skip("haproxy is not installed and scripts/install-haproxy.sh could not install it here")
-    return found
+    return installed_binary("haproxy", "install-haproxy.sh")
 
 
 @dataclass
@@ -92,16 +86,9 @@ class Replica:
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("ab"),
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"replica on {self.port} did not start: {self.log.read_text()}")
-            time.sleep(0.05)
+        wait_until_healthy(
+            f"http://127.0.0.1:{self.port}", self.process, 30, f"replica on {self.port}", self.log.read_text
+        )
 
     def calls_counted(self) -> int:
         """Calls this process answered, from its own /metrics (open on loopback)."""
@@ -205,18 +192,7 @@ def balanced(unlimited: LiveQovery, shared_store: RedisServer) -> Iterator[tuple
         proxy = subprocess.Popen(
             [binary, "-f", str(config), "-db"], stdout=subprocess.DEVNULL, stderr=proxy_log.open("wb")
         )
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{front}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proxy.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    f"haproxy did not start: {proxy.stderr.read() if proxy.stderr else ''!r}"
-                )
-            time.sleep(0.05)
+        wait_until_healthy(f"http://127.0.0.1:{front}", proxy, 15, "haproxy", proxy_log.read_text)
         yield f"http://127.0.0.1:{front}", replicas
     finally:
         logged = [

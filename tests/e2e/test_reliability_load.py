@@ -33,7 +33,7 @@ from qovery_job_mcp.simulation import faults
 from qovery_job_mcp.simulation.faults import ChaosPolicy
 from tests.support.constants import API_KEY, MIGRATIONS, MISSING, NIGHTLY, ROOT
 from tests.support.helpers import PYTHON, subprocess_env
-from tests.support.http_server import free_port
+from tests.support.ports import free_port
 from tests.support.reliability import wait_until
 from tests.support.simulator import LiveQovery, simulated_qovery
 

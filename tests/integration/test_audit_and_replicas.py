@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +22,7 @@ from qovery_job_mcp.audit import caller_fingerprint
 from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.operations import JobOperations
 from qovery_job_mcp.web.rest.app import build_rest_app
+from tests.support.audit import AuditLines, captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, JWT, MIGRATIONS, NIGHTLY
 from tests.support.loopback import serve_on_loopback
@@ -44,35 +43,14 @@ AUDIT_FIELDS = {
 }
 
 
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.raw: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.raw.append(record.getMessage())
-
-    @property
-    def parsed(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.raw]
-
-
 @pytest.fixture
-def audit() -> Iterator[Lines]:
-    handler = Lines()
-    audit_logger = logging.getLogger("qovery_job_mcp.audit")
-    audit_logger.addHandler(handler)
-    previous = audit_logger.level
-    audit_logger.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        audit_logger.removeHandler(handler)
-        audit_logger.setLevel(previous)
+def audit() -> Iterator[AuditLines]:
+    with captured_audit() as lines:
+        yield lines
 
 
 async def test_per_request_audit_lines_carry_a_fingerprint_and_no_secret(
-    qovery: LiveQovery, fake_time: FakeTime, audit: Lines
+    qovery: LiveQovery, fake_time: FakeTime, audit: AuditLines
 ) -> None:
     settings = make_settings(qovery.url, api_key=None, transport="http")
     caller = f"Bearer {JWT}"
@@ -96,7 +74,7 @@ async def test_per_request_audit_lines_carry_a_fingerprint_and_no_secret(
         assert JWT[:20] not in line
 
 
-def test_rest_writes_are_audited(qovery: LiveQovery, fake_time: FakeTime, audit: Lines) -> None:
+def test_rest_writes_are_audited(qovery: LiveQovery, fake_time: FakeTime, audit: AuditLines) -> None:
     settings = make_settings(qovery.url, transport="rest")
     app = build_rest_app(settings, JobOperations(make_qovery_client(settings, fake_time)))
     with serve_on_loopback(app, lifespan="on") as url, httpx.Client(base_url=url, timeout=10) as http:

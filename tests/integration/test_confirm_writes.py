@@ -7,11 +7,8 @@ answers `InputRequiredResult` with a sealed `requestState`, the client asks and 
 from __future__ import annotations
 
 import base64
-import json
-import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -23,6 +20,7 @@ from qovery_job_mcp.config import Settings
 from qovery_job_mcp.mcp_server.eliciting import INPUT_KEY
 from qovery_job_mcp.mcp_server.server import build_server
 from tests.support.asking import Asker, accept
+from tests.support.audit import AuditLines, captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
 from tests.support.simulator import LiveQovery
@@ -30,29 +28,10 @@ from tests.support.simulator import LiveQovery
 MODES = ["legacy", "auto"]
 
 
-@dataclass(eq=False)
-class AuditLines(logging.Handler):
-    lines: list[dict[str, Any]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(record.getMessage()))
-
-
 @pytest.fixture
-def audit_lines() -> Iterator[list[dict[str, Any]]]:
-    handler = AuditLines()
-    audit_logger = logging.getLogger("qovery_job_mcp.audit")
-    audit_logger.addHandler(handler)
-    previous = audit_logger.level
-    audit_logger.setLevel(logging.INFO)
-    try:
-        yield handler.lines
-    finally:
-        audit_logger.removeHandler(handler)
-        audit_logger.setLevel(previous)
+def audit_lines() -> Iterator[AuditLines]:
+    with captured_audit() as lines:
+        yield lines
 
 
 @asynccontextmanager
@@ -70,7 +49,7 @@ def sent(qovery: LiveQovery, method: str) -> int:
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_delete_asks_naming_the_job_and_deletes_on_yes(
-    qovery: LiveQovery, fake_time: FakeTime, mode: str, audit_lines: list[dict[str, Any]]
+    qovery: LiveQovery, fake_time: FakeTime, mode: str, audit_lines: AuditLines
 ) -> None:
     asker = Asker(accept(True))
     async with asking_client(make_settings(qovery.url), fake_time, mode, asker) as client:
@@ -87,7 +66,7 @@ async def test_delete_asks_naming_the_job_and_deletes_on_yes(
     schema = question.requested_schema  # type: ignore[union-attr]
     assert list(schema["properties"]) == ["confirm"]
     assert schema["properties"]["confirm"]["type"] == "boolean"
-    [line] = audit_lines
+    [line] = audit_lines.parsed
     assert line["tool"] == "delete-job"
     assert (line["job_id"], line["job_name"], line["confirmed"], line["outcome"]) == (
         CLEANUP,
@@ -117,7 +96,7 @@ async def test_every_no_deletes_nothing_and_is_not_an_error(
     mode: str,
     answer: ElicitResult,
     said: str,
-    audit_lines: list[dict[str, Any]],
+    audit_lines: AuditLines,
 ) -> None:
     async with asking_client(make_settings(qovery.url), fake_time, mode, Asker(answer)) as client:
         result = await client.call_tool("delete-job", {"job_id": CLEANUP})
@@ -127,7 +106,7 @@ async def test_every_no_deletes_nothing_and_is_not_an_error(
     assert said in result.structured_content["message"]
     assert sent(qovery, "DELETE") == 0
     assert CLEANUP in qovery.sim.jobs
-    [line] = audit_lines
+    [line] = audit_lines.parsed
     assert (line["confirmed"], line["outcome"]) == ("no", "refused")
 
 
@@ -141,13 +120,13 @@ async def test_a_client_that_cannot_ask_gets_the_policy(
     mode: str,
     policy: Any,
     deleted: bool,
-    audit_lines: list[dict[str, Any]],
+    audit_lines: AuditLines,
 ) -> None:
     settings = make_settings(qovery.url, confirm=policy)
     async with asking_client(settings, fake_time, mode, None) as client:
         result = await client.call_tool("delete-job", {"job_id": CLEANUP})
     assert (CLEANUP not in qovery.sim.jobs) is deleted
-    [line] = audit_lines
+    [line] = audit_lines.parsed
     assert line["confirmed"] == "not-asked"
     if deleted:
         assert not result.is_error
@@ -171,7 +150,7 @@ async def test_policy_off_never_asks(qovery: LiveQovery, fake_time: FakeTime, mo
 
 @pytest.mark.parametrize("mode", MODES)
 async def test_edits_ask_under_writes_and_show_the_changes(
-    qovery: LiveQovery, fake_time: FakeTime, mode: str, audit_lines: list[dict[str, Any]]
+    qovery: LiveQovery, fake_time: FakeTime, mode: str, audit_lines: AuditLines
 ) -> None:
     asker = Asker(accept(True))
     body = {"schedule": {"cronjob": {"scheduled_at": "0 4 * * *"}}}
@@ -184,11 +163,11 @@ async def test_edits_ask_under_writes_and_show_the_changes(
     [question] = asker.shown
     assert "/schedule/cronjob/scheduled_at: '0 2 * * *' -> '0 4 * * *'" in question.message
     assert qovery.sim.jobs[NIGHTLY]["schedule"]["cronjob"]["scheduled_at"] == "0 4 * * *"
-    assert [(line["dry_run"], line["confirmed"], line["outcome"]) for line in audit_lines] == [
+    assert [(line["dry_run"], line["confirmed"], line["outcome"]) for line in audit_lines.parsed] == [
         (True, "not-asked", "applied"),
         (False, "yes", "applied"),
     ]
-    assert audit_lines[1]["changes"] == ["/schedule/cronjob/scheduled_at"]
+    assert audit_lines.parsed[1]["changes"] == ["/schedule/cronjob/scheduled_at"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -206,7 +185,7 @@ async def test_a_declined_edit_sends_nothing(qovery: LiveQovery, fake_time: Fake
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("tool", ["edit-job", "delete-job"])
 async def test_a_job_changed_while_the_user_thought_is_left_alone(
-    qovery: LiveQovery, fake_time: FakeTime, mode: str, tool: str, audit_lines: list[dict[str, Any]]
+    qovery: LiveQovery, fake_time: FakeTime, mode: str, tool: str, audit_lines: AuditLines
 ) -> None:
     def teammate_edits() -> None:
         qovery.sim.jobs[NIGHTLY]["description"] = "changed by a teammate"
@@ -223,7 +202,7 @@ async def test_a_job_changed_while_the_user_thought_is_left_alone(
     assert sent(qovery, "PUT") == 0
     assert sent(qovery, "DELETE") == 0
     assert qovery.sim.jobs[NIGHTLY]["description"] == "changed by a teammate"
-    [line] = audit_lines
+    [line] = audit_lines.parsed
     assert (line["confirmed"], line["outcome"], line["reason"]) == ("yes", "refused", "job_changed")
 
 

@@ -3,8 +3,6 @@ a server offers with --toolsets, --tools, --exclude-tools and --read-only."""
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,9 +10,10 @@ import pytest
 from mcp.types import ElicitResult
 
 from tests.support.asking import Asker, accept
+from tests.support.audit import AuditLines, captured_audit
 from tests.support.clients import FakeTime
 from tests.support.constants import NIGHTLY
-from tests.support.deploying import DeployWorld, deploy_client, deploy_settings, deploy_world
+from tests.support.deploying import DeployWorld, deploy_client, deploy_settings
 
 ERAS = ["auto", "legacy"]
 FIVE = ["get-job-id", "edit-job", "delete-job", "list-last-job-commits", "get-job-status"]
@@ -23,43 +22,15 @@ QUESTION = "Deploy image tag 1.9.0 of job 'nightly-report' (CRON), replacing 1.8
 DEPLOY = {"job_id": NIGHTLY, "image_tag": "1.9.0"}
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[DeployWorld]:
-    with deploy_world() as served:
-        yield served
-
-
 @pytest.fixture
-def time_(world: DeployWorld) -> FakeTime:
-    return world.fresh()
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[dict[str, Any]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(json.loads(record.getMessage()))
-
-
-@pytest.fixture
-def audit_lines() -> Iterator[list[dict[str, Any]]]:
-    handler = Lines()
-    audit = logging.getLogger("qovery_job_mcp.audit")
-    audit.addHandler(handler)
-    previous = audit.level
-    audit.setLevel(logging.INFO)
-    try:
-        yield handler.lines
-    finally:
-        audit.removeHandler(handler)
-        audit.setLevel(previous)
+def audit_lines() -> Iterator[AuditLines]:
+    with captured_audit() as lines:
+        yield lines
 
 
 @pytest.mark.parametrize("mode", ERAS)
 async def test_yes_deploys_and_the_question_says_what_runs(
-    world: DeployWorld, time_: FakeTime, mode: str, audit_lines: list[dict[str, Any]]
+    world: DeployWorld, time_: FakeTime, mode: str, audit_lines: AuditLines
 ) -> None:
     asker = Asker(accept(True))
     async with deploy_client(deploy_settings(world.url, confirm="writes"), time_, mode, asker) as client:
@@ -70,7 +41,7 @@ async def test_yes_deploys_and_the_question_says_what_runs(
     assert len(asker.shown) == 1
     assert QUESTION in asker.shown[0].message
     assert world.posts() == [f"/job/{NIGHTLY}/deploy"]
-    (line,) = audit_lines
+    (line,) = audit_lines.parsed
     assert line["tool"] == "deploy-job"
     assert line["job_id"] == NIGHTLY
     assert line["job_name"] == "nightly-report"
@@ -83,7 +54,7 @@ async def test_yes_deploys_and_the_question_says_what_runs(
 @pytest.mark.parametrize("mode", ERAS)
 @pytest.mark.parametrize("tool", ["deploy-job", "stop-job"])
 async def test_no_sends_nothing_and_is_not_an_error(
-    world: DeployWorld, time_: FakeTime, mode: str, tool: str, audit_lines: list[dict[str, Any]]
+    world: DeployWorld, time_: FakeTime, mode: str, tool: str, audit_lines: AuditLines
 ) -> None:
     asker = Asker(ElicitResult(action="decline"))
     arguments = DEPLOY if tool == "deploy-job" else {"job_id": NIGHTLY}
@@ -93,7 +64,7 @@ async def test_no_sends_nothing_and_is_not_an_error(
     assert result.structured_content is not None
     assert result.structured_content["outcome"] == "declined"
     assert world.posts() == []
-    assert [(line["confirmed"], line["outcome"]) for line in audit_lines] == [("no", "refused")]
+    assert [(line["confirmed"], line["outcome"]) for line in audit_lines.parsed] == [("no", "refused")]
 
 
 @pytest.mark.parametrize("mode", ERAS)

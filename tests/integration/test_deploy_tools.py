@@ -6,7 +6,6 @@ source, its events, 409), the lost answer (one POST), the polling bound, and red
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -15,22 +14,11 @@ import pytest
 from qovery_job_mcp.operations.deploy_rules import poll_times
 from tests.support.clients import FakeTime
 from tests.support.constants import API_KEY, MIGRATIONS, NIGHTLY
-from tests.support.deploying import DeployWorld, deploy_client, deploy_settings, deploy_world
+from tests.support.deploying import DeployWorld, deploy_client, deploy_settings
 from tests.support.simulator import Fault
 
 ERAS = ["auto", "legacy"]
 SHA = "b3d5f7a9c1e3052749618a0c2e4f6a8b0d2f4a6c"
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[DeployWorld]:
-    with deploy_world() as served:
-        yield served
-
-
-@pytest.fixture
-def time_(world: DeployWorld) -> FakeTime:
-    return world.fresh()
 
 
 async def call(

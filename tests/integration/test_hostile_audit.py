@@ -8,23 +8,17 @@ arguments must leave a line too.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from qovery_job_mcp.audit import AuditRecord, line_text
+from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
-from tests.support.hostile import Hostile, captured_audit, hostile_client, hostile_upstream
+from tests.support.hostile import Hostile, hostile_client
 
 SEPARATORS = "\u2028\u2029\x85\x1c\x1d\x1e\x0b\x0c\r\n"
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Hostile, str]]:
-    with hostile_upstream() as served:
-        yield served
 
 
 @pytest.mark.parametrize("tool", ["delete-job", "edit-job"])

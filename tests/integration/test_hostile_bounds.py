@@ -8,8 +8,6 @@ that says so, before it is parsed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -17,22 +15,13 @@ import pytest
 from qovery_job_mcp.operations.jobs import JobOperations
 from qovery_job_mcp.qovery.errors import RateLimitedError
 from qovery_job_mcp.web.rest.app import build_rest_app
+from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import CLEANUP, NIGHTLY
-from tests.support.hostile import Hostile, Reply, captured_audit, gzip_bomb, hostile_client, hostile_upstream
+from tests.support.hostile import Hostile, Reply, gzip_bomb, hostile_client, text_of
 from tests.support.loopback import serve_on_loopback
 
 HUGE_RETRY_AFTER = (("Retry-After", "9" * 400),)
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Hostile, str]]:
-    with hostile_upstream() as served:
-        yield served
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 def rate_limited(hostile: Hostile, method: str = "GET") -> None:

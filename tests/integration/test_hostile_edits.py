@@ -8,26 +8,15 @@ architecture, malformed label groups); a careless caller sends slips (`dryRun`, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.clients import FakeTime
 from tests.support.constants import MIGRATIONS, NIGHTLY
-from tests.support.hostile import Hostile, hostile_client, hostile_upstream
+from tests.support.hostile import Hostile, hostile_client, text_of
 
 GROUP = "5e0c1a7b-2d4f-4e6a-9b8c-1d3e5f7a9b20"
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Hostile, str]]:
-    with hostile_upstream() as served:
-        yield served
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 def sent_bodies(hostile: Hostile) -> list[dict[str, Any]]:

@@ -21,16 +21,10 @@ from qovery_job_mcp.web.rest.app import build_rest_app
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import CLEANUP, NIGHTLY
 from tests.support.helpers import INITIALIZE
-from tests.support.hostile import Hostile, Reply, hostile_upstream
+from tests.support.hostile import Hostile, Reply
 from tests.support.loopback import serve_on_loopback
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Hostile, str]]:
-    with hostile_upstream() as served:
-        yield served
 
 
 @pytest.fixture

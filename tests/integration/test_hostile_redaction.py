@@ -7,7 +7,6 @@ cut right inside the key. Whatever reaches the client must hold neither the key 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,21 +14,11 @@ from mcp.types import ElicitResult
 
 from tests.support.clients import FakeTime
 from tests.support.constants import API_KEY, NIGHTLY
-from tests.support.hostile import Hostile, Reply, hostile_client, hostile_upstream
+from tests.support.hostile import Hostile, Reply, hostile_client, text_of
 
 #: What is left of the key once its first character is escaped (`\u0071`) or its tail is cut off.
 KEY_TAIL = API_KEY[1:]
 KEY_HEAD = API_KEY[:12]
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Hostile, str]]:
-    with hostile_upstream() as served:
-        yield served
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 def assert_no_key(text: str) -> None:

@@ -7,7 +7,6 @@ write, how many PUTs and DELETEs. The findings' numbers are the issue's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,22 +14,13 @@ from mcp.types import ElicitResult, InputRequiredResult
 
 from qovery_job_mcp.config import ConfigError, load_settings
 from qovery_job_mcp.mcp_server.eliciting import INPUT_KEY
+from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
-from tests.support.hostile import Hostile, Reply, captured_audit, hostile_client, hostile_upstream, job_with
+from tests.support.hostile import Hostile, Reply, hostile_client, job_with, text_of
 
 ORGANIZATION = "0d3c6f2e-8a41-4b7e-9c5d-2e6f8a1b3c4d"
 PHASE_2 = "fixed in phase 2 (restructured operations/jobs.py, qovery/client.py, confirmation.py)"
-
-
-@pytest.fixture
-def upstream() -> Iterator[tuple[Hostile, str]]:
-    with hostile_upstream() as served:
-        yield served
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(block, "text", "") for block in result.content)
 
 
 class Yes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
@@ -28,7 +28,7 @@ from qovery_job_mcp.simulation.faults import ChaosPolicy
 from tests.support.clients import FakeTime, in_own_task, make_settings, mcp_client
 from tests.support.constants import CLEANUP, MIGRATIONS, NIGHTLY
 from tests.support.helpers import error_text
-from tests.support.simulator import Fault, LiveQovery, RecordingSimulator, simulated_qovery
+from tests.support.simulator import Fault, LiveQovery, RecordingSimulator
 
 READS: dict[str, tuple[str, dict[str, Any]]] = {
     "job": ("get-job-id", {"job_id": NIGHTLY}),
@@ -64,19 +64,6 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
         r"Qovery answered unexpectedly \(HTTP 200\): the [a-z ]+ it returned is not in",
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def shared() -> Iterator[LiveQovery]:
-    with simulated_qovery() as live:
-        yield live
-
-
-@pytest.fixture
-def qovery(shared: LiveQovery) -> LiveQovery:
-    """One served simulated API for the whole module, reset before each test (it is much faster)."""
-    shared.sim.reset()
-    return shared
 
 
 @pytest.fixture

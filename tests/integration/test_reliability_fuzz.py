@@ -28,7 +28,7 @@ from tests.support.reliability import (
     DOCUMENTED_PATH,
     all_logs_at_debug,
 )
-from tests.support.simulator import LiveQovery, simulated_qovery
+from tests.support.simulator import LiveQovery
 
 MiB = 1024 * 1024
 KNOWN = (NIGHTLY, MIGRATIONS, CLEANUP, MISSING)
@@ -145,16 +145,10 @@ calls = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[LiveQovery]:
-    with simulated_qovery() as live:
-        yield live
-
-
 @pytest.fixture
-async def client(shared: LiveQovery) -> AsyncIterator[Client]:
-    shared.sim.reset()
-    async with in_own_task(mcp_client(make_settings(shared.url), FakeTime())) as c:
+async def client(served_qovery: LiveQovery) -> AsyncIterator[Client]:
+    served_qovery.sim.reset()
+    async with in_own_task(mcp_client(make_settings(served_qovery.url), FakeTime())) as c:
         yield c
 
 
@@ -218,13 +212,13 @@ def check_answer(tool: str, arguments: dict[str, Any], result: CallToolResult, l
 @FUZZ
 @given(call=calls)
 async def test_hostile_arguments_get_a_clean_error_or_a_correct_call(
-    call: tuple[str, dict[str, Any]], client: Client, shared: LiveQovery
+    call: tuple[str, dict[str, Any]], client: Client, served_qovery: LiveQovery
 ) -> None:
     tool, arguments = call
-    shared.sim.reset()
+    served_qovery.sim.reset()
     with all_logs_at_debug() as logs:
         result = await client.call_tool(tool, arguments)
-    check_answer(tool, arguments, result, shared)
+    check_answer(tool, arguments, result, served_qovery)
     event(f"{tool}: {'error' if result.is_error else 'correct call'}")
     assert not any(API_KEY in line for line in logs.lines)
 
@@ -234,7 +228,7 @@ async def test_hostile_arguments_get_a_clean_error_or_a_correct_call(
     ["get-job-id", "get-job-status", "delete-job", "list-last-job-commits", "edit-job"],
 )
 async def test_a_one_mib_argument_never_comes_back_as_a_one_mib_error(
-    tool: str, client: Client, shared: LiveQovery
+    tool: str, client: Client, served_qovery: LiveQovery
 ) -> None:
     huge = "7" * MiB
     cases: list[dict[str, Any]] = [{"job_id": huge}, {"job_id": [huge]}, {"job_id": {huge: huge}}]
@@ -253,11 +247,11 @@ async def test_a_one_mib_argument_never_comes_back_as_a_one_mib_error(
         assert result.is_error
         assert len(text) < 1000, (arguments.keys(), len(text))
         assert "7" * (MAX_QUOTE + 1) not in text
-    assert [r for r in shared.sim.requests if r.method != "GET"] == []
+    assert [r for r in served_qovery.sim.requests if r.method != "GET"] == []
 
 
 async def test_a_body_nested_deeper_than_any_job_is_refused_before_qovery(
-    client: Client, shared: LiveQovery
+    client: Client, served_qovery: LiveQovery
 ) -> None:
     body: dict[str, Any] = {}
     node = body
@@ -268,10 +262,10 @@ async def test_a_body_nested_deeper_than_any_job_is_refused_before_qovery(
     text = result.content[0].text  # type: ignore[union-attr]
     assert result.is_error
     assert "nested more than 64 levels" in text
-    assert shared.sim.requests == []
+    assert served_qovery.sim.requests == []
 
 
-async def test_a_body_of_several_mib_is_a_correct_call(client: Client, shared: LiveQovery) -> None:
+async def test_a_body_of_several_mib_is_a_correct_call(client: Client, served_qovery: LiveQovery) -> None:
     # Each string within the edit's bound (issue 19 #18: 65,536 characters), several MiB in all.
     arguments = ["é" * 60_000] * 52
     body = {"schedule": {"cronjob": {"arguments": arguments}}}
@@ -279,12 +273,14 @@ async def test_a_body_of_several_mib_is_a_correct_call(client: Client, shared: L
     assert not result.is_error
     assert result.structured_content is not None
     assert result.structured_content["request"]["schedule"]["cronjob"]["arguments"] == arguments
-    assert shared.sim.requests_to("PUT") == []
+    assert served_qovery.sim.requests_to("PUT") == []
 
 
-def test_over_http_huge_and_deep_bodies_get_clean_errors_and_serving_goes_on(shared: LiveQovery) -> None:
-    shared.sim.reset()
-    app_settings = make_settings(shared.url, transport="http")
+def test_over_http_huge_and_deep_bodies_get_clean_errors_and_serving_goes_on(
+    served_qovery: LiveQovery,
+) -> None:
+    served_qovery.sim.reset()
+    app_settings = make_settings(served_qovery.url, transport="http")
     server = build_server(app_settings, client=make_qovery_client(app_settings, FakeTime()))
     with serve_on_loopback(build_http_app(server, app_settings), lifespan="on") as base:
         headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
@@ -316,4 +312,4 @@ def test_over_http_huge_and_deep_bodies_get_clean_errors_and_serving_goes_on(sha
         assert len(not_json.content) < 2000
         health = httpx.get(f"{base}/healthz", timeout=10)
         assert health.status_code == 200
-    assert shared.sim.requests == []
+    assert served_qovery.sim.requests == []

@@ -7,7 +7,7 @@ httpx, httpcore, mcp, uvicorn), even when Qovery itself echoes the credential ba
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,7 +22,7 @@ from qovery_job_mcp.simulation.faults import ChaosPolicy
 from tests.support.clients import FakeTime, in_own_task, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, JWT, MIGRATIONS, NIGHTLY
 from tests.support.reliability import all_logs_at_debug
-from tests.support.simulator import Fault, LiveQovery, simulated_qovery
+from tests.support.simulator import Fault, LiveQovery
 
 CALLS: list[tuple[str, dict[str, Any]]] = [
     ("get-job-id", {"job_id": NIGHTLY}),
@@ -34,17 +34,11 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[LiveQovery]:
-    with simulated_qovery() as live:
-        yield live
-
-
 @asynccontextmanager
-async def our_client(shared: LiveQovery, per_request: bool) -> AsyncIterator[Client]:
+async def our_client(served_qovery: LiveQovery, per_request: bool) -> AsyncIterator[Client]:
     """Our server with its own key, or in per-request mode with the caller's JWT (both secret then)."""
-    shared.sim.reset()
-    settings = make_settings(shared.url, timeout=0.3)
+    served_qovery.sim.reset()
+    settings = make_settings(served_qovery.url, timeout=0.3)
     server = build_server(
         settings,
         client=make_qovery_client(settings, FakeTime()),
@@ -57,15 +51,15 @@ async def our_client(shared: LiveQovery, per_request: bool) -> AsyncIterator[Cli
 
 
 @pytest.fixture(params=["server key", "caller credential"])
-async def client(request: pytest.FixtureRequest, shared: LiveQovery) -> AsyncIterator[Client]:
-    async with in_own_task(our_client(shared, per_request=request.param == "caller credential")) as c:
+async def client(request: pytest.FixtureRequest, served_qovery: LiveQovery) -> AsyncIterator[Client]:
+    async with in_own_task(our_client(served_qovery, per_request=request.param == "caller credential")) as c:
         yield c
 
 
 @pytest.fixture
-async def caller_client(shared: LiveQovery) -> AsyncIterator[Client]:
+async def caller_client(served_qovery: LiveQovery) -> AsyncIterator[Client]:
     """Per-request mode: the server holds its key AND uses the caller's JWT, two secrets at once."""
-    async with in_own_task(our_client(shared, per_request=True)) as c:
+    async with in_own_task(our_client(served_qovery, per_request=True)) as c:
         yield c
 
 
@@ -86,12 +80,12 @@ def assert_no_secret(*texts: str) -> None:
             assert secret[4:-4] not in text  # not even most of it
 
 
-async def test_no_secret_under_any_fault(caller_client: Client, shared: LiveQovery) -> None:
+async def test_no_secret_under_any_fault(caller_client: Client, served_qovery: LiveQovery) -> None:
     answers: list[str] = []
     with all_logs_at_debug() as logs:
         for kind in faults.ALL_FAULTS:
-            shared.sim.reset()
-            shared.sim.chaos = ChaosPolicy(
+            served_qovery.sim.reset()
+            served_qovery.sim.chaos = ChaosPolicy(
                 rate=0.7, seed=3, kinds=(kind,), stall_seconds=5, trickle_seconds=0.02
             )
             for tool, arguments in CALLS[:2] if kind == faults.STALL else CALLS:
@@ -120,13 +114,13 @@ ECHOES = [
 
 @pytest.mark.parametrize("fault", ECHOES, ids=lambda f: f"{f.status}-{f.body[:20]!r}")
 async def test_a_credential_echoed_by_qovery_is_redacted(
-    fault: Fault, client: Client, shared: LiveQovery
+    fault: Fault, client: Client, served_qovery: LiveQovery
 ) -> None:
     with all_logs_at_debug() as logs:
         for tool, arguments in CALLS[:2] + CALLS[5:]:
-            shared.sim.reset()
-            shared.sim.fail_next("job", *[fault] * 3)
-            shared.sim.fail_next("status", *[fault] * 3)
+            served_qovery.sim.reset()
+            served_qovery.sim.fail_next("job", *[fault] * 3)
+            served_qovery.sim.fail_next("status", *[fault] * 3)
             result = await client.call_tool(tool, arguments)
             assert_no_secret(exposed(result))
     assert_no_secret(*logs.lines)

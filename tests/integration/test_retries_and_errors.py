@@ -11,6 +11,7 @@ from mcp import Client
 from tests.support.clients import FakeTime, make_settings, mcp_client
 from tests.support.constants import API_KEY, JWT, NIGHTLY
 from tests.support.helpers import error_text
+from tests.support.ports import free_port
 from tests.support.simulator import Fault, LiveQovery
 
 
@@ -134,11 +135,7 @@ async def test_key_never_leaks_even_when_qovery_echoes_it(client: Client, qovery
 
 
 async def test_connection_refused_is_explained(fake_time: FakeTime) -> None:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nobody listens there: every attempt is refused
     async with mcp_client(make_settings(f"http://127.0.0.1:{port}"), fake_time) as client:
         text = error_text(await client.call_tool("get-job-id", {"job_id": NIGHTLY}))
     assert "was refused" in text

@@ -9,24 +9,17 @@ import pytest
 
 from qovery_job_mcp.simulation.data import ENVIRONMENT_ID, MIGRATIONS_JOB_ID, NIGHTLY_JOB_ID
 from qovery_job_mcp.simulation.deployments import MAX_DEPLOYMENTS_PER_JOB
+from tests.support.clock import FakeTime
 from tests.support.simulator import simulated_qovery
 
 KEY = "qov_simulated_deployments_SECRET"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1796119200.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def served() -> Iterator[tuple[httpx.Client, Clock]]:
-    clock = Clock()
+def served() -> Iterator[tuple[httpx.Client, FakeTime]]:
+    clock = FakeTime(now=1796119200.0)
     with (
-        simulated_qovery(api_tokens=(KEY,), clock=clock) as live,
+        simulated_qovery(api_tokens=(KEY,), clock=clock.clock) as live,
         httpx.Client(base_url=live.url, headers={"Authorization": f"Token {KEY}"}, timeout=5) as http,
     ):
         yield http, clock
@@ -48,7 +41,7 @@ def served() -> Iterator[tuple[httpx.Client, Clock]]:
     ],
 )
 def test_refused_requests(
-    served: tuple[httpx.Client, Clock], path: str, body: dict[str, str], status: int, detail: str
+    served: tuple[httpx.Client, FakeTime], path: str, body: dict[str, str], status: int, detail: str
 ) -> None:
     http, _ = served
     answer = http.post(path, json=body)
@@ -56,14 +49,14 @@ def test_refused_requests(
     assert detail in answer.json()["detail"]
 
 
-def test_a_missing_force_event_is_accepted_and_ignored(served: tuple[httpx.Client, Clock]) -> None:
+def test_a_missing_force_event_is_accepted_and_ignored(served: tuple[httpx.Client, FakeTime]) -> None:
     http, _ = served
     answer = http.post(f"/job/{NIGHTLY_JOB_ID}/redeploy", params={"forceEvent": "START"})
     assert answer.status_code == 202
     assert answer.json()["state"] == "DEPLOYMENT_ERROR"  # nothing started: the seeded status
 
 
-def test_history_is_bounded_and_newest_first(served: tuple[httpx.Client, Clock]) -> None:
+def test_history_is_bounded_and_newest_first(served: tuple[httpx.Client, FakeTime]) -> None:
     http, clock = served
     for n in range(MAX_DEPLOYMENTS_PER_JOB + 5):
         assert http.post(f"/job/{NIGHTLY_JOB_ID}/deploy", json={"image_tag": f"2.{n}"}).status_code == 202
@@ -85,7 +78,7 @@ def test_history_is_bounded_and_newest_first(served: tuple[httpx.Client, Clock])
     assert [line["timestamp"] for line in logs] == sorted(line["timestamp"] for line in logs)
 
 
-def test_the_status_follows_the_simulated_clock(served: tuple[httpx.Client, Clock]) -> None:
+def test_the_status_follows_the_simulated_clock(served: tuple[httpx.Client, FakeTime]) -> None:
     http, clock = served
     started = http.post(f"/job/{NIGHTLY_JOB_ID}/deploy", json={"image_tag": "1.9.0"}).json()
     seen = []

@@ -18,6 +18,7 @@ from qovery_job_mcp.qovery.errors import UpstreamTimeoutError, UpstreamUnavailab
 from qovery_job_mcp.qovery.transport import POOL_SIZE
 from qovery_job_mcp.simulation.data import DEMO_API_KEY, NIGHTLY_JOB_ID
 from tests.support.clients import FakeTime
+from tests.support.ports import free_port
 from tests.support.simulator import simulated_qovery
 
 
@@ -77,9 +78,7 @@ async def test_concurrent_calls_never_open_more_connections_than_the_pool(
 
 
 async def test_refused_connection_is_retried_then_explained(fake_time: FakeTime) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     # The port is closed now: every attempt is refused at once.
     client = QoveryClient(
         f"http://127.0.0.1:{port}",

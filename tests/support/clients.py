@@ -1,11 +1,13 @@
-"""Our server's settings, its Qovery client on fake time, and an in-memory MCP client of it."""
+"""Our server's settings, its Qovery client on fake time, and an in-memory MCP client of it.
+
+The fake time itself is `tests.support.clock.FakeTime`, also importable from here.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from mcp import Client
@@ -14,24 +16,10 @@ from qovery_job_mcp.config import Settings
 from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.wiring import client_from_settings
+from tests.support.clock import FakeTime as FakeTime  # re-exported: tests import it from here too
 from tests.support.constants import API_KEY
 
 T = TypeVar("T")
-
-
-@dataclass
-class FakeTime:
-    """An injectable clock and sleep: backoff and Retry-After advance time without waiting."""
-
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:

@@ -1,4 +1,8 @@
-"""A fake wall clock for the store: time moves only when a test (or a store's wait) moves it."""
+"""The one fake clock of the tests: time moves only when a test, a backoff or a wait moves it.
+
+The Qovery client, the stores, the sealer and the simulator all take a `clock` (and, where they
+wait, a `sleep`) by injection; every test hands them the bound methods of one `FakeTime`.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ START = 1_800_000_000.0
 
 
 @dataclass
-class FakeWallClock:
-    now: float = START
+class FakeTime:
+    """An injectable clock and sleep: backoff and Retry-After advance time without waiting."""
+
+    now: float = 1000.0
     sleeps: list[float] = field(default_factory=list)
 
     def clock(self) -> float:

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from mcp import Client
 from starlette.types import ASGIApp
 
@@ -99,3 +100,16 @@ def deploy_rest_app(settings: Settings, fake_time: FakeTime) -> ASGIApp:
         operations.client, locks=operations.locks, sleep=fake_time.sleep, clock=fake_time.clock
     )
     return build_rest_app(settings, operations, deploy)
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[DeployWorld]:
+    """One deploy world per test module (the fixture is registered for every test by tests/conftest.py)."""
+    with deploy_world() as served:
+        yield served
+
+
+@pytest.fixture
+def time_(world: DeployWorld) -> FakeTime:
+    """Each test: the seeded simulator and a new fake time shared by the simulator and the server."""
+    return world.fresh()

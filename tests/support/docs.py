@@ -85,12 +85,6 @@ def all_blocks() -> list[Block]:
     return [block for page in pages() for block in blocks_of(page)]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def localize(command: str, ports: Mapping[int, int]) -> str:
     """The command as the test runs it: every port written on the page replaced by the test's own."""
     return PORT.sub(lambda match: str(ports[int(match.group(1))]), command)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
+import pytest
 from mcp.types import CallToolResult
+
+from tests.support.constants import ROOT
 
 PYTHON = sys.executable
 
@@ -35,6 +39,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QOVERY_")}
     env.update(extra)
     return env
+
+
+def installed_binary(name: str, install_script: str) -> str:
+    """`name` on PATH, installed by scripts/`install_script` if missing; skip the test when neither works."""
+    found = shutil.which(name)
+    if found is None:
+        subprocess.run(["bash", str(ROOT / "scripts" / install_script)], check=False, timeout=300)
+        found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed and scripts/{install_script} could not install it here")
+    return found
 
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

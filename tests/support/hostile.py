@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import anyio
+import pytest
 from mcp import Client
 
 from qovery_job_mcp.mcp_server.server import build_server
@@ -182,34 +182,17 @@ def hostile_upstream(hostile: Hostile | None = None) -> Iterator[tuple[Hostile, 
         yield adversary, url
 
 
+@pytest.fixture
+def upstream() -> Iterator[tuple[Hostile, str]]:
+    """The hostile tests' adversary, fresh for each test (registered for every test by tests/conftest.py)."""
+    with hostile_upstream() as served:
+        yield served
+
+
+def text_of(result: Any) -> str:
+    """Every text block of a tool result, joined: what a test searches for sentences and leaked secrets."""
+    return " ".join(getattr(block, "text", "") for block in result.content)
+
+
 def fresh_copy(job: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(job)
-
-
-class AuditLines(logging.Handler):
-    """Every audit line written while installed, raw (as a JSON-lines reader would see the file)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.raw: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.raw.append(record.getMessage())
-
-    @property
-    def parsed(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.raw]
-
-
-@contextmanager
-def captured_audit() -> Iterator[AuditLines]:
-    handler = AuditLines()
-    audit_logger = logging.getLogger("qovery_job_mcp.audit")
-    previous = audit_logger.level
-    audit_logger.addHandler(handler)
-    audit_logger.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        audit_logger.removeHandler(handler)
-        audit_logger.setLevel(previous)

@@ -7,29 +7,21 @@ Every start waits for /healthz within a bound, and every process is terminated (
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.support.helpers import PYTHON, subprocess_env
+from tests.support.ports import free_port, wait_until_healthy
 
 START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -51,17 +43,7 @@ class RunningServer:
 
 
 def wait_healthy(server: RunningServer, timeout: float = START_TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(f"server exited with {server.process.returncode}: {server.stderr()}")
-        try:
-            if httpx.get(f"{server.base}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"server did not become healthy within {timeout} s: {server.stderr()}")
+    wait_until_healthy(server.base, server.process, timeout, "server", server.stderr)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -9,7 +9,6 @@ persistence does in production. Start-up waits are bounded; the process is kille
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,7 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.support.helpers import installed_binary
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 START_TIMEOUT = 10.0
@@ -27,20 +27,7 @@ START_TIMEOUT = 10.0
 
 def redis_binary() -> str:
     """The redis-server binary, installed from Debian if missing; skip the test when neither works."""
-    found = shutil.which("redis-server")
-    if found is None:
-        subprocess.run(["bash", str(ROOT / "scripts" / "install-redis.sh")], check=False, timeout=300)
-        found = shutil.which("redis-server")
-    if found is None:
-        pytest.skip("redis-server is not installed and scripts/install-redis.sh could not install it here")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return installed_binary("redis-server", "install-redis.sh")
 
 
 def answers_ping(port: int) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from qovery_job_mcp.store.base import BudgetSettings, StateStore
 from qovery_job_mcp.store.memory import MemoryStore
-from tests.support.clock import FakeWallClock
+from tests.support.clock import START, FakeTime
 
 CONTRACT_BUDGET = BudgetSettings(limit=20, window_seconds=3600.0)
 
@@ -32,7 +32,7 @@ class Harness:
 
 @asynccontextmanager
 async def memory_harness(budget: BudgetSettings = CONTRACT_BUDGET) -> AsyncIterator[Harness]:
-    fake = FakeWallClock()
+    fake = FakeTime(now=START)
     store = MemoryStore(budget, clock=fake.clock, sleep=fake.sleep)
 
     async def advance(seconds: float) -> None:

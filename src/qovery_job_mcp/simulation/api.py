@@ -37,6 +37,7 @@ from qovery_job_mcp.simulation.data import (
     demo_jobs,
     demo_statuses,
     git_repository,
+    never_deployed_status,
     now_iso,
 )
 from qovery_job_mcp.simulation.deploy_routes import SimulatedDeployments
@@ -286,13 +287,5 @@ class SimulatedQovery:
         job_id, job = self._lookup(request)
         if job is None:
             return _problem(404, "Not found")
-        status = self.statuses.get(job_id) or {
-            "id": job_id,
-            "state": "STOPPED",
-            "service_deployment_status": "NEVER_DEPLOYED",
-            "is_part_last_deployment": False,
-            "status_details": {"action": "UNKNOWN", "status": "NEVER", "sub_action": "NONE"},
-            "deployment_request_id": None,
-            "deployment_requests_count": 0,
-        }
+        status = self.statuses.get(job_id) or never_deployed_status(job_id)
         return JSONResponse(status)

@@ -237,6 +237,19 @@ def demo_commits() -> dict[str, list[dict[str, Any]]]:
     return {MIGRATIONS_JOB_ID: backend, CLEANUP_JOB_ID: ops}
 
 
+def never_deployed_status(job_id: str) -> dict[str, Any]:
+    """The status Qovery reports for a job with no deployment yet (and the one a first deployment starts from)."""
+    return {
+        "id": job_id,
+        "state": "STOPPED",
+        "service_deployment_status": "NEVER_DEPLOYED",
+        "is_part_last_deployment": False,
+        "status_details": {"action": "UNKNOWN", "status": "NEVER", "sub_action": "NONE"},
+        "deployment_request_id": None,
+        "deployment_requests_count": 0,
+    }
+
+
 def demo_statuses() -> dict[str, dict[str, Any]]:
     def status(
         job_id: str, state: str, deployment: str, action: str, result: str, **extra: Any

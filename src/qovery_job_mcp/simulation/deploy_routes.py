@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from qovery_job_mcp.simulation.data import never_deployed_status
 from qovery_job_mcp.simulation.deployments import (
     FORCE_EVENTS,
     MAX_DEPLOYMENTS_PER_JOB,
@@ -118,17 +119,6 @@ class SimulatedDeployments:
         else:
             status.pop("steps", None)
 
-    def _blank_status(self, job_id: str) -> dict[str, Any]:
-        return {
-            "id": job_id,
-            "state": "STOPPED",
-            "service_deployment_status": "NEVER_DEPLOYED",
-            "is_part_last_deployment": False,
-            "status_details": {"action": "UNKNOWN", "status": "NEVER", "sub_action": "NONE"},
-            "deployment_request_id": None,
-            "deployment_requests_count": 0,
-        }
-
     # -- routes ----------------------------------------------------------------------------------
 
     async def _status(self, request: Request) -> Response:
@@ -176,7 +166,7 @@ class SimulatedDeployments:
             return _problem(409, "Operation is in progress")
         if not isinstance(body, dict):
             return _problem(400, "Request body must be a JSON object")
-        status = self.api.statuses.setdefault(job_id, self._blank_status(job_id))
+        status = self.api.statuses.setdefault(job_id, never_deployed_status(job_id))
         self.refresh(job_id, now)
         if action == "stop":
             if status.get("state") == "STOPPED":

@@ -15,13 +15,13 @@ from qovery_job_mcp.store.job_locks import HELD, SharedJobLocks
 from qovery_job_mcp.store.memory import MemoryStore
 from qovery_job_mcp.wiring import client_from_settings
 from tests.support.clients import make_settings
-from tests.support.clock import FakeWallClock
+from tests.support.clock import START, FakeTime
 from tests.support.constants import NIGHTLY
 from tests.support.simulator import simulated_qovery
 
 
 async def test_a_write_whose_lease_lapsed_is_not_sent_and_a_live_one_is() -> None:
-    wall = FakeWallClock()
+    wall = FakeTime(START)
     store = MemoryStore(BudgetSettings(), clock=wall.clock, sleep=wall.sleep)
     locks = SharedJobLocks(store, lease_seconds=30)
     with simulated_qovery() as qovery:

@@ -20,7 +20,7 @@ from qovery_job_mcp.store.errors import StoreUnavailableError
 from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import MemoryStore
 from qovery_job_mcp.store.redis_store import RedisStore
-from tests.support.clock import FakeWallClock
+from tests.support.clock import START, FakeTime
 from tests.support.redis_server import RedisServer, running_redis
 
 pytestmark = [pytest.mark.timeout(30)]
@@ -123,7 +123,7 @@ async def test_degraded_mode_keeps_reads_and_refuses_writes(
     own_redis: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     budget = BudgetSettings(limit=3)
-    wall = FakeWallClock()
+    wall = FakeTime(now=START)
     shared = RedisStore(own_redis.url, budget, command_timeout=TIMEOUT)
     store = DegradableStore(shared, MemoryStore(budget), retry_interval=5.0, clock=wall.clock)
     caplog.set_level(logging.INFO, logger="qovery_job_mcp.store")

@@ -19,7 +19,7 @@ from qovery_job_mcp.store.base import BudgetSettings, Spend
 from qovery_job_mcp.store.keys import upstream_from_headers
 from qovery_job_mcp.store.memory import MemoryStore
 from qovery_job_mcp.store.redis_store import RedisStore
-from tests.support.clock import FakeWallClock
+from tests.support.clock import START, FakeTime
 
 BUDGET = BudgetSettings(limit=4, window_seconds=3600)
 CREDENTIALS = ("cred:aaaaaaaaaaaa", "cred:bbbbbbbbbbbb")
@@ -48,7 +48,7 @@ def same(left: Spend, right: Spend, slack: float) -> bool:
 
 
 async def run_both(url: str, steps: list[tuple[Any, ...]]) -> None:
-    wall = FakeWallClock()
+    wall = FakeTime(now=START)
     memory = MemoryStore(BUDGET, clock=wall.clock, sleep=wall.sleep)
     redis = RedisStore(url, BUDGET, clock=wall.clock, prefix=f"parity-{next(_prefixes)}:", command_timeout=2)
     advanced = 0.0

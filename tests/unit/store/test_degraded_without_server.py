@@ -13,13 +13,13 @@ from qovery_job_mcp.store.keys import upstream_from_headers
 from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import MemoryStore
 from qovery_job_mcp.store.redis_store import RedisStore
-from tests.support.clock import FakeWallClock
-from tests.support.redis_server import free_port
+from tests.support.clock import START, FakeTime
+from tests.support.ports import free_port
 
 
 async def test_reads_go_on_per_process_and_writes_are_refused(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="qovery_job_mcp.store")
-    wall = FakeWallClock()
+    wall = FakeTime(now=START)
     url = f"redis://:pw-secret@127.0.0.1:{free_port()}/0"
     store = DegradableStore(
         RedisStore(url, command_timeout=0.5), MemoryStore(BudgetSettings(limit=2)), clock=wall.clock

@@ -8,21 +8,21 @@ from qovery_job_mcp.store.base import BudgetSettings, UpstreamBudget
 from qovery_job_mcp.store.errors import JobBusyError, LeaseLostError
 from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import SWEEP_AT, MemoryStore, merge_upstream
-from tests.support.clock import START, FakeWallClock
+from tests.support.clock import START, FakeTime
 
 
 @pytest.fixture
-def wall() -> FakeWallClock:
-    return FakeWallClock()
+def wall() -> FakeTime:
+    return FakeTime(now=START)
 
 
 @pytest.fixture
-def store(wall: FakeWallClock) -> MemoryStore:
+def store(wall: FakeTime) -> MemoryStore:
     return MemoryStore(BudgetSettings(limit=5, window_seconds=60), clock=wall.clock, sleep=wall.sleep)
 
 
 async def test_the_wait_polls_on_the_injected_clock_and_stops_at_the_bound(
-    store: MemoryStore, wall: FakeWallClock
+    store: MemoryStore, wall: FakeTime
 ) -> None:
     await store.acquire("job", lease_seconds=60)
     with pytest.raises(JobBusyError):
@@ -33,7 +33,7 @@ async def test_the_wait_polls_on_the_injected_clock_and_stops_at_the_bound(
     assert max(wall.sleeps[-10:]) <= 0.007, "near a second of waiting, a waiter polls about every 5 ms"
 
 
-async def test_a_waiter_gets_the_lock_once_the_lease_lapses(store: MemoryStore, wall: FakeWallClock) -> None:
+async def test_a_waiter_gets_the_lock_once_the_lease_lapses(store: MemoryStore, wall: FakeTime) -> None:
     first = await store.acquire("job", lease_seconds=2)
     second = await store.acquire("job", wait_seconds=5)
     assert second.token == first.token + 1
@@ -51,7 +51,7 @@ async def test_hold_releases_when_the_write_fails(store: MemoryStore) -> None:
     assert (await store.acquire("job", wait_seconds=0)).token == 2
 
 
-async def test_ensure_refuses_a_write_whose_lease_ran_out(store: MemoryStore, wall: FakeWallClock) -> None:
+async def test_ensure_refuses_a_write_whose_lease_ran_out(store: MemoryStore, wall: FakeTime) -> None:
     async with hold(store, "job", lease_seconds=1) as held:
         await held.ensure(min_remaining=0.5)
         wall.advance(0.6)
@@ -71,7 +71,7 @@ async def test_invalid_lock_arguments_are_refused(store: MemoryStore) -> None:
         await store.acquire("job", wait_seconds=-1)
 
 
-async def test_the_window_starts_over_when_it_ends(store: MemoryStore, wall: FakeWallClock) -> None:
+async def test_the_window_starts_over_when_it_ends(store: MemoryStore, wall: FakeTime) -> None:
     spends = [await store.try_spend("cred:a") for _ in range(6)]
     assert [spend.allowed for spend in spends] == [True] * 5 + [False]
     assert spends[-1].retry_at == START + 60
@@ -79,7 +79,7 @@ async def test_the_window_starts_over_when_it_ends(store: MemoryStore, wall: Fak
     assert (await store.try_spend("cred:a")).remaining == 4
 
 
-async def test_tables_keep_only_live_entries(store: MemoryStore, wall: FakeWallClock) -> None:
+async def test_tables_keep_only_live_entries(store: MemoryStore, wall: FakeTime) -> None:
     for number in range(SWEEP_AT):
         assert await store.consume(f"old-{number}", ttl_seconds=10)
     wall.advance(11)

@@ -12,7 +12,7 @@ from qovery_job_mcp.store.base import BudgetSettings
 from qovery_job_mcp.store.errors import JobBusyError, LeaseLostError
 from qovery_job_mcp.store.locks import hold
 from qovery_job_mcp.store.memory import MemoryStore
-from tests.support.clock import FakeWallClock
+from tests.support.clock import START, FakeTime
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def value(registry: CollectorRegistry, name: str, **labels: str) -> float:
 
 
 async def test_each_guarantee_has_its_series(registry: CollectorRegistry) -> None:
-    wall = FakeWallClock()
+    wall = FakeTime(now=START)
     store = MemoryStore(BudgetSettings(limit=2), clock=wall.clock, sleep=wall.sleep)
 
     await store.acquire("job", lease_seconds=1)

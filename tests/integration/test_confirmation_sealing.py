@@ -1,237 +1,39 @@
-"""The confirmation layer through a real MCP client, in both protocol eras (2026-07-28 and 2025-11-25)."""
+"""The sealed request state of the 2026-07-28 era (the HMAC codec): tampering, expiry, other keys, other jobs, replay; and the question's pure parts."""
 
 from __future__ import annotations
 
-import base64
 import json
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from mcp import Client, MCPError
-from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
+from mcp import MCPError
 from mcp.types import (
     INVALID_PARAMS,
-    CallToolResult,
     ElicitRequestFormParams,
-    ElicitResult,
-    ErrorData,
     InputRequiredResult,
-    TextContent,
 )
 
-from qovery_job_mcp.mcp_server.confirm_sentences import Answer, Outcome
-from qovery_job_mcp.mcp_server.eliciting import CONFIRM_SCHEMA, INPUT_KEY, ask
+from qovery_job_mcp.mcp_server.confirm_sentences import Outcome
+from qovery_job_mcp.mcp_server.eliciting import CONFIRM_SCHEMA, INPUT_KEY
 from qovery_job_mcp.mcp_server.sealing import StateSealer, state_key_warning
 from qovery_job_mcp.operations.confirming import JobRef, plan_hash
 from qovery_job_mcp.operations.confirming import Question as Confirmation
 from tests.support.asking import Asker, accept
-
-KEY = b"k" * 32
-OTHER_KEY = b"o" * 32
-TOOL = "delete-job"
-ERAS = ["auto", "legacy"]  # auto is 2026-07-28 in memory; legacy is the 2025-11-25 handshake
-
-
-@dataclass
-class Job:
-    id: str
-    name: str
-    type: str = "CRON"
-    version: str = "v1"
-
-
-@dataclass
-class Store:
-    """A stand-in for Qovery: jobs by name, what was deleted, and the audit log of every answer."""
-
-    jobs: dict[str, Job] = field(default_factory=lambda: {"nightly": Job("job-1", "nightly")})
-    deleted: list[str] = field(default_factory=list)
-    audit: list[tuple[str | None, str]] = field(default_factory=list)
-    answers: list[Answer] = field(default_factory=list)
-
-
-@dataclass
-class Clock:
-    now: float = field(default_factory=time.time)
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def question_for(job: Job) -> Confirmation:
-    return Confirmation(
-        tool=TOOL,
-        job=JobRef(job.id, job.name, job.type),
-        action="delete",
-        consequence="Deletion cannot be undone.",
-        binding={"version": job.version, "plan": plan_hash({"delete": job.id})},
-    )
-
-
-def build_server(store: Store, sealer: StateSealer | None) -> MCPServer[Any]:
-    """One tool that deletes a job by name after asking; a client that cannot ask is refused (the policy here)."""
-    security = sealer.request_state_security() if sealer is not None else None
-    server: MCPServer[Any] = MCPServer("confirm-test", request_state_security=security)
-
-    @server.tool(name=TOOL)
-    async def delete_job(job: str, ctx: Context[Any, Any]) -> CallToolResult | InputRequiredResult:
-        found = store.jobs[job]
-        question = question_for(found)
-
-        async def recheck() -> Mapping[str, str]:
-            return question_for(store.jobs[job]).binding
-
-        answer = await ask(ctx, question, recheck=recheck)
-        store.answers.append(answer)
-        if answer.input_required is not None:
-            return answer.input_required
-        store.audit.append((answer.audit, answer.reason))
-        if not answer.confirmed:
-            return CallToolResult(content=[TextContent(type="text", text=answer.message)], is_error=True)
-        store.deleted.append(found.id)
-        return CallToolResult(content=[TextContent(type="text", text=f"deleted {found.id}")])
-
-    return server
-
-
-@asynccontextmanager
-async def connect(server: MCPServer[Any], mode: str, asker: Asker | None) -> AsyncIterator[Client]:
-    async with Client(server, mode=mode, elicitation_callback=asker) as client:
-        yield client
-
-
-def text(result: CallToolResult) -> str:
-    block = result.content[0]
-    assert isinstance(block, TextContent)
-    return block.text
-
-
-async def first_leg(client: Client, job: str = "nightly") -> InputRequiredResult:
-    """The 2026-07-28 question as the server sends it, without the client's automatic retry."""
-    result = await client.session.call_tool(TOOL, {"job": job}, allow_input_required=True)
-    assert isinstance(result, InputRequiredResult)
-    assert result.request_state is not None
-    return result
-
-
-async def retry(client: Client, state: str, answer: ElicitResult, job: str = "nightly") -> CallToolResult:
-    return await client.call_tool(
-        TOOL, {"job": job}, input_responses={INPUT_KEY: answer}, request_state=state
-    )
-
-
-def split(token: str) -> tuple[bytes, dict[str, Any]]:
-    """The wire token's header (key id, timestamp, HMAC) and the SDK envelope it signs."""
-    prefix, _, body = token.partition(".")
-    assert prefix == "qjm1"
-    raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-    return raw[:48], json.loads(raw[48:])
-
-
-def join(header: bytes, envelope: Mapping[str, Any]) -> str:
-    raw = header + json.dumps(envelope, separators=(",", ":")).encode()
-    return "qjm1." + base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-# --- both eras -------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("mode", ERAS)
-async def test_accepted_with_confirm_true_deletes(mode: str) -> None:
-    store = Store()
-    asker = Asker(accept(True))
-    async with connect(build_server(store, StateSealer(KEY)), mode, asker) as client:
-        result = await client.call_tool(TOOL, {"job": "nightly"})
-    assert not result.is_error, text(result)
-    assert store.deleted == ["job-1"]
-    assert store.audit == [("yes", "confirmed")]
-    [shown] = asker.shown
-    assert isinstance(shown, ElicitRequestFormParams)
-    assert shown.requested_schema == dict(CONFIRM_SCHEMA)
-    assert list(shown.requested_schema["properties"]) == ["confirm"]
-    assert shown.requested_schema["properties"]["confirm"]["type"] == "boolean"
-    assert "Delete job 'nightly' (CRON, id job-1)?" in shown.message
-    assert "Deletion cannot be undone." in shown.message
-
-
-@pytest.mark.parametrize("mode", ERAS)
-@pytest.mark.parametrize(
-    ("answer", "outcome", "says"),
-    [
-        (ElicitResult(action="decline"), Outcome.DECLINED, "the user declined to delete job 'nightly'"),
-        (ElicitResult(action="cancel"), Outcome.CANCELLED, "dismissed the question"),
-        (accept(False), Outcome.NOT_CONFIRMED, "answered confirm = false"),
-        (accept("yes"), Outcome.INVALID_ANSWER, "did not carry a true or false `confirm`"),
-        (ElicitResult(action="accept", content={}), Outcome.INVALID_ANSWER, "true or false"),
-    ],
+from tests.support.clock import FakeTime
+from tests.support.confirm_tool import (
+    KEY,
+    OTHER_KEY,
+    TOOL,
+    Job,
+    Store,
+    build_server,
+    connect,
+    first_leg,
+    join,
+    retry,
+    split,
+    text,
 )
-async def test_every_no_is_told_apart_and_deletes_nothing(
-    mode: str, answer: ElicitResult, outcome: Outcome, says: str
-) -> None:
-    store = Store()
-    async with connect(build_server(store, StateSealer(KEY)), mode, Asker(answer)) as client:
-        result = await client.call_tool(TOOL, {"job": "nightly"})
-    assert result.is_error
-    assert text(result).startswith("Nothing was sent to Qovery")
-    assert says in text(result)
-    assert store.deleted == []
-    assert store.audit == [("no", outcome.value)]
-
-
-@pytest.mark.parametrize("mode", ERAS)
-async def test_client_without_elicitation_gets_the_callers_policy(mode: str) -> None:
-    store = Store()
-    async with connect(build_server(store, StateSealer(KEY)), mode, None) as client:
-        result = await client.call_tool(TOOL, {"job": "nightly"})
-    assert result.is_error
-    assert "cannot ask the user to confirm" in text(result)
-    assert store.audit == [(None, "unsupported")]
-    assert store.deleted == []
-
-
-@pytest.mark.parametrize("mode", ERAS)
-async def test_job_changed_while_the_user_thought(mode: str) -> None:
-    store = Store()
-
-    def bump() -> None:
-        store.jobs["nightly"].version = "v2"
-
-    asker = Asker(accept(True), before_answer=bump)
-    async with connect(build_server(store, StateSealer(KEY)), mode, asker) as client:
-        result = await client.call_tool(TOOL, {"job": "nightly"})
-    assert result.is_error
-    assert "changed after the user was asked (version no longer match)" in text(result)
-    assert store.audit == [("no", "job_changed")]
-    assert store.answers[-1].changed == ("version",)
-    assert store.deleted == []
-
-
-@pytest.mark.parametrize("mode", ERAS)
-async def test_works_under_the_sdks_default_sealing_too(mode: str) -> None:
-    store = Store()
-    async with connect(build_server(store, None), mode, Asker(accept(True))) as client:
-        result = await client.call_tool(TOOL, {"job": "nightly"})
-    assert not result.is_error, text(result)
-    assert store.deleted == ["job-1"]
-
-
-async def test_legacy_client_error_is_a_no() -> None:
-    store = Store()
-    asker = Asker(ErrorData(code=-32600, message="user interface unavailable"))
-    async with connect(build_server(store, StateSealer(KEY)), "legacy", asker) as client:
-        result = await client.call_tool(TOOL, {"job": "nightly"})
-    assert result.is_error
-    assert "could not show the user the question" in text(result)
-    assert "user interface unavailable" in text(result)
-    assert store.audit == [("no", "elicitation_failed")]
-
-
-# --- 2026-07-28: the sealed requestState ------------------------------------------------------------------------
 
 
 async def test_first_leg_asks_with_a_sealed_state_and_deletes_nothing() -> None:
@@ -287,9 +89,9 @@ async def test_tampered_state_is_refused(where: str) -> None:
 
 async def test_expired_state_is_refused() -> None:
     store = Store()
-    clock = Clock()
+    clock = FakeTime(now=time.time())
     async with connect(
-        build_server(store, StateSealer(KEY, clock=clock)), "auto", Asker(accept(True))
+        build_server(store, StateSealer(KEY, clock=clock.clock)), "auto", Asker(accept(True))
     ) as client:
         question = await first_leg(client)
         clock.now += 299
