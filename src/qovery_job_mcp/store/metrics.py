@@ -10,26 +10,31 @@ chooses, and credential hashes (`cred:` and 12 hex digits, never a credential), 
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 MAX_CREDENTIAL_LABELS = 100
 
 _metrics: dict[str, Any] | None = None
 _credentials: set[str] = set()
-_registry: Any = None
+#: The metrics made in each registry: a registry refuses the same names twice, so enabling it again reuses them.
+_made: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def enable(registry: Any) -> None:
-    """Create the store's metrics in `registry` (a prometheus_client CollectorRegistry); once per registry."""
-    global _metrics, _registry
-    if _metrics is not None and registry is _registry:
-        return
+    """Record the store's metrics in `registry` (a prometheus_client CollectorRegistry), made once per registry."""
+    global _metrics
+    _credentials.clear()
+    made = _made.get(registry)
+    if made is None:
+        made = _made[registry] = _create(registry)
+    _metrics = made
+
+
+def _create(registry: Any) -> dict[str, Any]:
     from prometheus_client import Counter, Gauge, Histogram
 
-    _registry = registry
-
-    _credentials.clear()
-    _metrics = {
+    return {
         "lock_wait": Histogram(
             "qovery_job_mcp_store_lock_wait_seconds",
             "Time a write waited for its job's lock, per acquisition (0 when the job was free).",
@@ -74,9 +79,8 @@ def enable(registry: Any) -> None:
 
 def disable() -> None:
     """Stop recording (tests that enabled metrics on a registry of their own)."""
-    global _metrics, _registry
+    global _metrics
     _metrics = None
-    _registry = None
     _credentials.clear()
 
 

@@ -70,7 +70,13 @@ def test_rest_refuses_a_spent_budget_with_429_and_retry_after_and_metrics_count_
         assert 3500 <= int(spent.headers["Retry-After"]) <= 3600
         assert spent.json()["retry_after_seconds"] == int(spent.headers["Retry-After"])
         assert len(qovery.sim.requests_to("GET")) == 2
-    assert "qovery_job_mcp_store_budget_refusals_total 1.0" in metrics
+    # The process's counters: other tests in this worker may have counted refusals too.
+    [refusals] = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("qovery_job_mcp_store_budget_refusals_total ")
+    ]
+    assert float(refusals.split()[1]) >= 1
     assert 'qovery_job_mcp_store_budget_remaining{credential="cred:' in metrics
     assert API_KEY not in metrics
 
