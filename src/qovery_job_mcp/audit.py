@@ -34,6 +34,8 @@ logger = logging.getLogger("qovery_job_mcp.audit")
 
 Confirmed = Literal["yes", "no", "not-asked"]
 AuditOutcome = Literal["applied", "refused", "failed", "unknown"]
+"""`unknown`: the write was sent and its answer lost (a 5xx, a timeout, a reset), and a fresh read could not show
+whether it landed."""
 
 #: The fingerprint key: fixed, so every replica and restart names a caller the same way. Qovery
 #: credentials are long random tokens, so a keyed hash of one cannot be turned back into it.
@@ -85,7 +87,7 @@ class AuditRecord:
         }
         if self.reason is not None:
             entry["reason"] = self.reason
-        if self.outcome == "failed":
+        if self.outcome in ("failed", "unknown"):
             entry["status"] = self.status
         if self.deployment_request_id is not None:
             entry["deployment_request_id"] = self.deployment_request_id

@@ -20,7 +20,8 @@ from qovery_job_mcp import metrics
 from qovery_job_mcp.audit import AuditRecord, caller_fingerprint, emit, recording
 from qovery_job_mcp.catalog import SPECS
 from qovery_job_mcp.operations.confirming import Passthrough
-from qovery_job_mcp.qovery.errors import JobError, UnexpectedAnswerError
+from qovery_job_mcp.qovery.client import one_deadline
+from qovery_job_mcp.qovery.errors import JobError, OutcomeUnknownError, UnexpectedAnswerError
 from qovery_job_mcp.redaction import json_text, occurs_in_json, redact, redact_value
 
 logger = logging.getLogger("qovery_job_mcp.boundary")
@@ -54,7 +55,9 @@ class Outcome:
 
 
 #: Kinds this server refuses on its own (nothing reached Qovery): audited as `refused`, not `failed`.
-LOCAL_REFUSALS = frozenset({"invalid-input", "version-mismatch", "confirmation-required"})
+LOCAL_REFUSALS = frozenset(
+    {"invalid-input", "version-mismatch", "confirmation-required", "method-not-allowed", "tool-refused"}
+)
 
 
 def secrets_in_play(server_secrets: Iterable[str | None], credential: str | None) -> tuple[str, ...]:
@@ -121,7 +124,7 @@ async def run_operation(
         record = AuditRecord(tool=operation, transport=transport, caller=caller_fingerprint(credential))
     metrics.call_started()
     started = time.perf_counter()
-    with recording(record):
+    with recording(record), one_deadline():  # one QOVERY_DEADLINE for all the call's requests
         outcome = await _run(operation, label, call, secrets)
     result = "asked" if outcome.passthrough is not None else outcome.failure.kind if outcome.failure else "ok"
     metrics.call_finished(operation, result, time.perf_counter() - started)
@@ -129,6 +132,29 @@ async def run_operation(
         _close(record, outcome)
         emit(record, secrets)
     return outcome
+
+
+def audit_refused(
+    operation: str,
+    reason: str,
+    *,
+    transport: str,
+    credential: str | None,
+    secrets: tuple[str, ...],
+    job_id: object = None,
+) -> None:
+    """The audit line of a write refused before its operation ran (read-only, tool selection, its arguments).
+
+    Every write attempt is one line; these never reach `run_operation`, so the adapter says so here.
+    """
+    spec = SPECS.get(operation)
+    if spec is None or spec.read_only:
+        return
+    record = AuditRecord(tool=operation, transport=transport, caller=caller_fingerprint(credential))
+    record.outcome, record.reason = "refused", reason
+    if isinstance(job_id, str) and len(job_id) <= 64:
+        record.job_id = job_id
+    emit(record, secrets)
 
 
 async def _run(
@@ -169,6 +195,9 @@ def _close(record: AuditRecord, outcome: Outcome) -> None:
         kind = outcome.failure.kind
         if kind in LOCAL_REFUSALS:
             record.outcome, record.reason = "refused", kind
+        elif kind == OutcomeUnknownError.kind:
+            record.outcome, record.reason = "unknown", kind
+            record.status = outcome.failure.upstream_status
         else:
             record.outcome, record.reason = "failed", kind
             record.status = outcome.failure.upstream_status

@@ -41,11 +41,6 @@ def test_15_a_request_whose_id_is_not_a_string_or_integer_is_answered_32600(
     assert answer["id"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #15: phase 2, mcp_server/confirm.py must bound the wait for an elicitation answer, "
-    "and a drain must cancel a call that only waits for one (web/drain.py counts it in flight)",
-)
 async def test_15_sigterm_during_an_unanswered_question_exits_within_the_grace(
     upstream: tuple[Hostile, str],
 ) -> None:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from qovery_job_mcp.audit import AuditRecord, line_text
+from qovery_job_mcp.operations.jobs import JobOperations
+from qovery_job_mcp.web.rest.app import build_rest_app
 from tests.support.audit import captured_audit
-from tests.support.clients import FakeTime
+from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
 from tests.support.hostile import Hostile, hostile_client
+from tests.support.loopback import serve_on_loopback
 
 SEPARATORS = "\u2028\u2029\x85\x1c\x1d\x1e\x0b\x0c\r\n"
 
@@ -46,10 +50,6 @@ def test_12_an_escaped_key_in_a_line_is_scrubbed_and_the_line_stays_json() -> No
     assert json.loads(text)["changes"] == ['/x"\u2028[redacted]']
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #12: phase 2, mcp_server/server.py (tool selection, argument check) must open an audit record",
-)
 @pytest.mark.parametrize(
     ("settings", "arguments"),
     [
@@ -70,3 +70,30 @@ async def test_12_a_refused_write_leaves_one_audit_line(
     assert hostile.writes() == []
     [line] = audit.parsed
     assert (line["tool"], line["outcome"]) == ("edit-job", "refused")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "settings"),
+    [
+        ("DELETE", f"/v1/job/{CLEANUP}", {"read_only": True}),
+        ("PATCH", f"/v1/job/{NIGHTLY}", {"exclude_tools": ("edit-job",)}),
+        ("DELETE", f"/v1/job/{CLEANUP}?skip_reconcile=maybe", {}),
+    ],
+)
+def test_12_a_refused_rest_write_leaves_one_audit_line(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, method: str, path: str, settings: dict[str, Any]
+) -> None:
+    hostile, url = upstream
+    rest_settings = make_settings(url, transport="rest", **settings)
+    app = build_rest_app(rest_settings, JobOperations(make_qovery_client(rest_settings, fake_time)))
+    with (
+        captured_audit() as audit,
+        serve_on_loopback(app, lifespan="on") as rest,
+        httpx.Client(base_url=rest, timeout=10) as http,
+    ):
+        answer = http.request(method, path, json={"cpu": 300} if method == "PATCH" else None)
+    assert answer.status_code in (400, 405), answer.text
+    assert hostile.writes() == []
+    [line] = audit.parsed
+    assert line["outcome"] == "refused"
+    assert line["tool"] in ("delete-job", "edit-job")

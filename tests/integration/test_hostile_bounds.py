@@ -64,9 +64,6 @@ def test_11_a_rate_limit_error_bounds_what_it_was_given() -> None:
     assert math.isfinite(float(str(error.problem_extra()["retry_after_seconds"])))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 19 #11: phase 2, qovery/client.py parse_retry_after must bound what it parses"
-)
 async def test_11_the_sentence_names_a_bounded_wait(
     upstream: tuple[Hostile, str], fake_time: FakeTime
 ) -> None:
@@ -77,9 +74,6 @@ async def test_11_the_sentence_names_a_bounded_wait(
     assert "inf" not in text_of(result), text_of(result)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 19 #14: phase 2, qovery/client.py must cap the decoded answer size"
-)
 @pytest.mark.parametrize("kind", ["plain", "gzip"])
 async def test_14_an_oversized_answer_is_refused_saying_so(
     upstream: tuple[Hostile, str], fake_time: FakeTime, kind: str

@@ -32,9 +32,12 @@ async def edit_then_undo(
         assert not done.is_error, text_of(done)
         content = done.structured_content
         assert content is not None
-        undo = await client.call_tool(
-            "edit-job", {"job_id": NIGHTLY, "body": content["undo"], "expected_version": content["version"]}
-        )
+        arguments: dict[str, Any] = {"job_id": NIGHTLY, "expected_version": content["version"]}
+        if "undo_replace" in content:  # an explicit null was replaced: only a full replace restores it
+            arguments.update(body=content["undo_replace"], replace=True)
+        else:
+            arguments["body"] = content["undo"]
+        undo = await client.call_tool("edit-job", arguments)
         assert not undo.is_error, text_of(undo)
     return sent_bodies(hostile)[-1]
 
@@ -53,11 +56,6 @@ async def test_16_a_null_cpu_architecture_is_sent_and_restored(
     assert restored["cpu_architecture"] == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #16: phase 2, operations/jobs.py apply() must offer an undo that restores explicit nulls "
-    "(a merge patch cannot: e.g. `undo_replace`, the previous request, when a changed path held null)",
-)
 async def test_16_undo_restores_an_explicit_null(upstream: tuple[Hostile, str], fake_time: FakeTime) -> None:
     hostile, url = upstream
     hostile.jobs[NIGHTLY]["future_top"] = {"a": None, "b": 1}

@@ -53,11 +53,6 @@ def server_key(upstream: tuple[Hostile, str], fake_time: FakeTime) -> Iterator[s
         yield base
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #7: phase 2, web/hosting.py + web/access.py must drop a session whose caller never made "
-    "a valid call (and cap sessions with a clear 503/429)",
-)
 def test_7_a_made_up_token_leaves_no_session_behind(upstream: tuple[Hostile, str], per_request: str) -> None:
     hostile, _ = upstream
     hostile.on("GET", "job", Reply(status=401, body=b'{"status":401,"detail":"bad token"}'))
@@ -80,9 +75,6 @@ def test_7_a_made_up_token_leaves_no_session_behind(upstream: tuple[Hostile, str
     assert again.status_code == 404, "the session of a caller Qovery refused is still kept"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 19 #9: phase 2, web/rest/app.py DELETE must check If-Match like PATCH"
-)
 def test_9_rest_delete_honours_if_match(upstream: tuple[Hostile, str], fake_time: FakeTime) -> None:
     hostile, url = upstream
     settings = make_settings(url, transport="rest")
@@ -94,10 +86,6 @@ def test_9_rest_delete_honours_if_match(upstream: tuple[Hostile, str], fake_time
     assert CLEANUP in hostile.jobs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #17: phase 2, web/access.py _host_allowed must take ASCII digits only (str.isdigit takes '²')",
-)
 @pytest.mark.parametrize("host", [b"127.0.0.1:\xb2", b"localhost:\xb3", b"127.0.0.1:8080\xb9"])
 def test_17_a_port_of_non_ascii_digits_is_refused(server_key: str, host: bytes) -> None:
     """HTTP headers are read as Latin-1: byte B2 is '²', which str.isdigit() takes for a digit."""
@@ -106,12 +94,32 @@ def test_17_a_port_of_non_ascii_digits_is_refused(server_key: str, host: bytes) 
     assert answer.status_code == 421, answer.text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 19 #17: phase 2, web/access.py metrics_endpoint must apply the Host check"
-)
 def test_17_metrics_refuses_a_foreign_host(server_key: str) -> None:
     with httpx.Client(base_url=server_key, timeout=10) as http:
         foreign = http.get("/metrics", headers={"Host": "rebinding.example"})
         healthz = http.get("/healthz", headers={"Host": "rebinding.example"})
     assert foreign.status_code == 421, foreign.text[:200]
     assert healthz.status_code == 200
+
+
+def test_7_sessions_are_capped_with_a_clear_503(upstream: tuple[Hostile, str], fake_time: FakeTime) -> None:
+    _, url = upstream
+    settings = Settings(
+        api_url=url, transport="http", timeout=5.0, deadline=20.0, json_response=True, max_sessions=2
+    )
+    server = build_server(
+        settings,
+        client=make_qovery_client(settings, fake_time),
+        resolve_credential=caller_credential_from_context,
+    )
+    headers = {**MCP_HEADERS, "Authorization": "Token qov_made_up_0000000000000000"}
+    with (
+        serve_on_loopback(build_http_app(server, settings), lifespan="on") as base,
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        opened = [http.post("/mcp", json=INITIALIZE, headers=headers) for _ in range(3)]
+    assert [answer.status_code for answer in opened] == [200, 200, 503]
+    full = opened[2]
+    assert full.headers["content-type"].startswith("application/problem+json")
+    assert full.headers["Retry-After"].isdigit()
+    assert "QOVERY_MCP_MAX_SESSIONS" in full.json()["detail"]

@@ -36,13 +36,7 @@ class Yes:
         return ElicitResult(action="decline")
 
 
-LEGACY_PHASE_2 = pytest.mark.xfail(
-    strict=True,
-    reason="issue 19 #2: phase 2, mcp_server/confirm.py must redact the elicitation/create message (legacy era)",
-)
-
-
-@pytest.mark.parametrize("mode", [pytest.param("legacy", marks=LEGACY_PHASE_2), "auto"])
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
 @pytest.mark.parametrize("tool", ["delete-job", "edit-job"])
 async def test_2_the_confirmation_question_is_scrubbed(
     upstream: tuple[Hostile, str], fake_time: FakeTime, mode: str, tool: str

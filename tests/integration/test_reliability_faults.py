@@ -277,9 +277,12 @@ async def test_a_reset_after_a_delete_landed_reads_as_already_deleted(
 ) -> None:
     qovery.sim.chaos = ChaosPolicy(rate=1.0, kinds=(faults.RESET,), routes=("job",), methods=("DELETE",))
     first = await fast.call_tool("delete-job", {"job_id": CLEANUP})
-    # Every answer was cut: after three attempts the call fails, and the job is gone all the same.
-    assert "connection failed" in error_text(first)
+    # The answer was cut and the DELETE never re-sent blind: a fresh read finds the job gone (issue 19 #4/#5).
+    assert first.structured_content is not None
+    assert first.structured_content["deleted"] is True
+    assert "answer to the DELETE was lost" in first.structured_content["message"]
     assert CLEANUP not in qovery.sim.jobs
+    assert [r.method for r in qovery.sim.requests] == ["GET", "DELETE", "GET"]
     qovery.sim.chaos = None
     again = await fast.call_tool("delete-job", {"job_id": CLEANUP})
     assert again.structured_content is not None
@@ -289,7 +292,7 @@ async def test_a_reset_after_a_delete_landed_reads_as_already_deleted(
 async def test_a_lost_delete_answer_then_404_reports_the_job_deleted(
     qovery: LiveQovery, fast: Client
 ) -> None:
-    # The first DELETE is applied, then its answer is lost; the retry finds the job gone (404).
+    # The first DELETE is applied, then its answer is lost; a fresh read (never a resend) finds the job gone.
     qovery.sim.chaos = ChaosPolicy(
         rate=1.0, kinds=(faults.RESET,), routes=("job",), methods=("DELETE",), limit=1
     )
@@ -298,9 +301,9 @@ async def test_a_lost_delete_answer_then_404_reports_the_job_deleted(
     content = result.structured_content
     assert content is not None
     assert content["deleted"] is True
-    assert "answer to the first attempt was lost" in content["message"]
+    assert "answer to the DELETE was lost" in content["message"]
     assert content["name"] == "preview-cleanup"
-    assert [r.method for r in qovery.sim.requests] == ["GET", "DELETE", "DELETE"]
+    assert [r.method for r in qovery.sim.requests] == ["GET", "DELETE", "GET"]
 
 
 async def test_the_fault_sequence_is_reproducible_from_the_seed() -> None:

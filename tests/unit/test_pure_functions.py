@@ -106,6 +106,10 @@ def test_version_ignores_key_order_and_sees_every_setting() -> None:
         ("-3", None),
         ("Wed, 02 Dec 2026 10:00:30 GMT", 30.0),
         ("Wed, 02 Dec 2026 09:59:00 GMT", 0.0),  # a date in the past: no wait, not a negative one
+        ("9" * 400, 86_400.0),  # issue 19 #11: a 400-digit header is "longer than a day", never infinity
+        ("90000", 86_400.0),
+        ("\u00b2", None),  # '²' passes str.isdigit(), not as a number of seconds
+        ("Wed, 02 Dec 2099 10:00:30 GMT", 86_400.0),
     ],
 )
 def test_retry_after_takes_seconds_or_an_http_date(value: str | None, seconds: float | None) -> None:

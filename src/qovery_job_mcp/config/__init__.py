@@ -83,12 +83,21 @@ def load_settings(argv: Sequence[str] | None = None, env: Mapping[str, str] | No
     values: dict[str, Any] = {}
     for option in OPTIONS:
         values[option.field] = option.default
-    for name, (raw, source) in _raw_values(argv, env).items():
+    given = _raw_values(argv, env)
+    for name, (raw, source) in given.items():
         option = next(o for o in OPTIONS if o.field == name)
         values[name] = option.parse(raw, source)
     values["allowed_hosts"] = DEFAULT_ALLOWED_HOSTS + tuple(values["allowed_hosts"])
     values["allowed_origins"] = DEFAULT_ALLOWED_ORIGINS + tuple(values["allowed_origins"])
-    values["deadline"] = max(values["deadline"], values["timeout"])
+    if "deadline" in given and values["deadline"] < values["timeout"]:
+        raise ConfigError(
+            f"{given['deadline'][1]} ({values['deadline']:g} s) is lower than QOVERY_TIMEOUT "
+            f"({values['timeout']:g} s): a whole call cannot be shorter than one of its requests; raise "
+            "QOVERY_DEADLINE or lower QOVERY_TIMEOUT."
+        )
+    values["deadline"] = max(
+        values["deadline"], values["timeout"]
+    )  # the default deadline follows a long timeout
     if values["demo"] and values["api_key"]:
         # The demo never holds, sends or logs a real key: it has its own, known to the simulation.
         values["api_key"], values["demo_ignored_api_key"] = None, True

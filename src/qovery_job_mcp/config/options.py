@@ -85,7 +85,8 @@ OPTIONS: tuple[Option, ...] = (
            help="Qovery API base URL: https://, or http:// to a loopback host."),
     Option("timeout", ("QOVERY_TIMEOUT",), seconds, default=30.0, help="Seconds one Qovery request may take."),
     Option("deadline", ("QOVERY_DEADLINE",), seconds, default=45.0,
-           help="Seconds a whole call may take, retries and waits included (at least the timeout)."),
+           help="Seconds a whole tool call may take, all its requests, retries and waits included (not less than "
+                "the timeout)."),
     Option("max_attempts", ("QOVERY_MAX_ATTEMPTS",), whole_number(1, 10), default=3,
            help="Requests to Qovery per call at most, the first included (1 to 10)."),
     Option("transport", ("QOVERY_MCP_TRANSPORT",), choice(TRANSPORT_ALIASES), flag="--transport", default="stdio",
@@ -139,6 +140,8 @@ OPTIONS: tuple[Option, ...] = (
            help="Qovery requests per hour per credential, shared by every replica that shares the state store."),
     Option("shutdown_grace", ("QOVERY_MCP_SHUTDOWN_GRACE",), seconds, default=10.0,
            help="Seconds calls in flight get to finish after SIGTERM."),
+    Option("max_sessions", ("QOVERY_MCP_MAX_SESSIONS",), whole_number(1, 1_000_000), default=1000,
+           help="Most MCP sessions open at once (HTTP, stateful); past it a new one gets 503 with Retry-After."),
 )  # fmt: skip
 
 

@@ -90,6 +90,8 @@ class Settings:
     json_response: bool = False
     #: Seconds that calls in flight get to finish after SIGTERM before the process exits anyway.
     shutdown_grace: float = 10.0
+    #: The most stateful MCP sessions open at once: a flood of made-up tokens cannot hold more (503, Retry-After).
+    max_sessions: int = 1000
     #: Where replicas share job locks, used confirmations and the request budget (its repr hides a password).
     state_store: StoreSetting = IN_PROCESS
     #: Qovery requests per hour per credential (Qovery documents 1,000 per API token).

@@ -29,6 +29,8 @@ class Outcome(str, Enum):
     """The user accepted the form with confirm = false."""
     INVALID_ANSWER = "invalid_answer"
     """The form was accepted without a true/false `confirm`."""
+    UNANSWERED = "unanswered"
+    """No answer came to a mid-call question in time (or the server is shutting down): counts as dismissed."""
     ELICITATION_FAILED = "elicitation_failed"
     """The client declared elicitation but answered the request with an error."""
     UNSUPPORTED = "unsupported"
@@ -129,6 +131,10 @@ def answer_for(
         Outcome.INVALID_ANSWER: (
             f"{NOTHING_SENT}: the client's answer to the question whether to {what} did not carry a true or "
             "false `confirm`."
+        ),
+        Outcome.UNANSWERED: (
+            f"{NOTHING_SENT}: no answer came to the question whether to {what} ({detail}), so it counts as "
+            f"dismissed. {_ASK_AGAIN}"
         ),
         Outcome.ELICITATION_FAILED: (
             f"{NOTHING_SENT}: the client could not show the user the question whether to {what} ({detail})."

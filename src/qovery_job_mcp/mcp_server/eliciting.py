@@ -15,10 +15,12 @@ The user sees a form with exactly one boolean property, `confirm`:
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from secrets import token_urlsafe
 from typing import Any, Final
 
+import anyio
 from mcp import MCPError
 from mcp.server.mcpserver import Context
 from mcp.shared.exceptions import NoBackChannelError
@@ -29,8 +31,9 @@ from qovery_job_mcp.mcp_server.confirm_sentences import Answer, Outcome, answer_
 from qovery_job_mcp.mcp_server.sealing import REFUSED, compact
 from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.operations.confirming import Question, Reply, Verdict, changed_keys
+from qovery_job_mcp.redaction import redact
 
-__all__ = ["CONFIRM_SCHEMA", "INPUT_KEY", "McpConfirmer", "ask", "compare"]
+__all__ = ["CONFIRM_SCHEMA", "INPUT_KEY", "McpConfirmer", "ask", "compare", "scrubbed"]
 
 INPUT_KEY: Final = "confirm"
 """The key of the one elicitation in `InputRequiredResult.input_requests` (and of its answer)."""
@@ -53,26 +56,68 @@ _MODERN_VERSION: Final = "2026-07-28"
 
 _STATE_FORMAT: Final = 1
 
+QUESTION_TIMEOUT_SECONDS: Final = 300.0
+"""How long a mid-call question (2025-11-25) waits for its answer, as long as a 2026-07-28 state is accepted; an
+unanswered question then counts as dismissed, and nothing is sent."""
+
+_WAITING: set[anyio.CancelScope] = set()
+"""The mid-call questions waiting for an answer in this process (`dismiss_waiting_questions` ends them)."""
+_DISMISSED: list[bool] = [False]
+
+
+def _draining() -> bool:
+    return _DISMISSED[0]
+
+
+def dismiss_waiting_questions() -> None:
+    """On SIGTERM: every question still waiting counts as unanswered, so its call ends and the drain can finish."""
+    _DISMISSED[0] = True
+    for waiting in list(_WAITING):
+        waiting.cancel()
+
 
 class McpConfirmer:
-    """The `Confirmer` of one MCP tool call: asks through `ctx`'s client; its verdict is all the core sees."""
+    """The `Confirmer` of one MCP tool call: asks through `ctx`'s client; its verdict is all the core sees.
 
-    def __init__(self, ctx: Context[Any, Any], used: UsedStates | None = None) -> None:
+    `secrets` are the ones in play for this call: the question quotes the job's name and values as Qovery sent
+    them, so it is scrubbed (`scrubbed`) before either era's form carries it to the client (and the SDK's DEBUG log).
+    `used` records answered states (single_use.py): a state answered before is refused, nothing sent.
+    """
+
+    def __init__(
+        self, ctx: Context[Any, Any], secrets: tuple[str, ...] = (), used: UsedStates | None = None
+    ) -> None:
         self.ctx = ctx
+        self.secrets = secrets
         self.used = used
 
     async def confirm(self, question: Question) -> Reply:
         nonce = answered_nonce(self.ctx) if self.used is not None else None
         if self.used is not None and nonce is not None:
             await self.used.first_answer(nonce)  # StateAlreadyUsedError: this yes (or no) was given before
-        answer = await ask(self.ctx, question)
+        answer = await ask(self.ctx, scrubbed(question, self.secrets))
         if answer.outcome is Outcome.PENDING:
             return Reply(Verdict.PENDING, answer.message, pending=answer.input_required)
         if answer.outcome is Outcome.UNSUPPORTED:
-            return Reply(Verdict.CANNOT_ASK, answer.message)
+            return Reply(Verdict.CANNOT_ASK, answer.message, reason="client_cannot_ask")
         if answer.confirmed:
             return Reply(Verdict.YES, answer.message)
         return Reply(Verdict.NO, answer.message, reason=answer.reason)
+
+
+def scrubbed(question: Question, secrets: tuple[str, ...]) -> Question:
+    """The question with every secret in play redacted from every text it shows: the one scrub for both eras."""
+    if not secrets:
+        return question
+    job = replace(
+        question.job, name=redact(question.job.name, secrets), type=redact(question.job.type, secrets)
+    )
+    return replace(
+        question,
+        job=job,
+        consequence=redact(question.consequence, secrets),
+        changes=tuple(redact(change, secrets) for change in question.changes),
+    )
 
 
 async def ask(
@@ -80,11 +125,15 @@ async def ask(
     question: Question,
     *,
     recheck: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+    answer_within: float = QUESTION_TIMEOUT_SECONDS,
 ) -> Answer:
     """Ask the user to confirm `question`, in the client's protocol era.
 
     On 2026-07-28 the first call returns PENDING: return `answer.input_required` from the tool. The client's retry
     runs the tool again; build `question` again from the job as it is then, and this call reads the answer back.
+
+    A mid-call question waits `answer_within` seconds at most (and ends at once on SIGTERM): unanswered, it counts as
+    dismissed (Outcome.UNANSWERED), and nothing is sent.
 
     `recheck`, when given, is awaited after a yes that arrived within this call (2025-11-25) and returns the
     binding recomputed from the job as it is now; a difference gives JOB_CHANGED. On 2026-07-28 the retry's own
@@ -104,9 +153,19 @@ async def ask(
     if not _can_elicit_form(ctx):
         return answer_for(Outcome.UNSUPPORTED, question)
     try:
-        result = await request.session.elicit_form(
-            message=question.message(), requested_schema=_schema(), related_request_id=request.request_id
-        )
+        with anyio.move_on_after(answer_within) as waiting:
+            _WAITING.add(waiting)
+            try:
+                result = await request.session.elicit_form(
+                    message=question.message(),
+                    requested_schema=_schema(),
+                    related_request_id=request.request_id,
+                )
+            finally:
+                _WAITING.discard(waiting)
+        if waiting.cancelled_caught:
+            why = "the server is shutting down" if _draining() else None
+            return answer_for(Outcome.UNANSWERED, question, detail=why or f"none within {answer_within:g} s")
     except NoBackChannelError:
         return answer_for(
             Outcome.UNSUPPORTED, question, detail="this connection cannot carry a question mid-call"
@@ -155,7 +214,7 @@ def _pending(question: Question) -> Answer:
         "tool": question.tool,
         "job": question.job.id,
         "binding": dict(question.binding),
-        "nonce": secrets.token_urlsafe(16),
+        "nonce": token_urlsafe(16),
     }
     form = ElicitRequestFormParams(message=question.message(), requested_schema=_schema())
     result = InputRequiredResult(

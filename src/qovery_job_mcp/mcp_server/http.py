@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from qovery_job_mcp.config import Settings
+from qovery_job_mcp.mcp_server.sessions import EndRefusedSessions
 from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, metrics_endpoint
 from qovery_job_mcp.web.credentials import credential_from_headers
 from qovery_job_mcp.web.health import health_document
@@ -54,12 +55,16 @@ def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
         # Passed explicitly, since the SDK would arm its own check by itself on a loopback host.
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         host=settings.host,
+        max_sessions=settings.max_sessions,
     )
-    return AccessMiddleware(app, AccessPolicy.for_settings(settings, (MCP_PATH,)))
+    return AccessMiddleware(EndRefusedSessions(app), AccessPolicy.for_settings(settings, (MCP_PATH,)))
 
 
 def serve_http(server: MCPServer[Any], settings: Settings, **uvicorn_choices: Any) -> None:
     """Serve MCP on /mcp until SIGTERM; `uvicorn_choices` are drain.serve's `loop` and `http`."""
+    from qovery_job_mcp.mcp_server.eliciting import dismiss_waiting_questions
     from qovery_job_mcp.web.drain import serve
 
-    serve(build_http_app(server, settings), settings, path=MCP_PATH, **uvicorn_choices)
+    # A call waiting for a person's answer is dismissed at once on SIGTERM: the drain then ends within its grace.
+    app = build_http_app(server, settings)
+    serve(app, settings, path=MCP_PATH, on_drain=(dismiss_waiting_questions,), **uvicorn_choices)

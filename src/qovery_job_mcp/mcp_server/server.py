@@ -14,6 +14,7 @@ from mcp.types import CallToolResult, InputRequiredResult, Tool
 from pydantic import ValidationError
 
 from qovery_job_mcp import __version__
+from qovery_job_mcp.boundary import audit_refused, secrets_in_play
 from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
 from qovery_job_mcp.mcp_server.sealing import StateSealer
@@ -51,6 +52,27 @@ class JobServer(MCPServer[Any]):
     #: The process's state store (locks, used confirmations, request budget), for /healthz.
     store: StateStore | None = None
     _schemas: Mapping[str, dict[str, Any]] | None = None
+    #: Who calls and which secrets are in play, for the audit line of a write refused before it runs.
+    deps: ToolDeps | None = None
+
+    def _audit_refused(
+        self, name: str, arguments: Mapping[str, Any], context: Context[Any, Any] | None, reason: str
+    ) -> None:
+        """A write refused here (not offered, arguments refused) is still one audit line."""
+        if self.deps is None:
+            return
+        try:
+            credential = self.deps.resolve_credential(context)
+        except Exception:  # no usable credential: the line still says what was refused
+            credential = None
+        audit_refused(
+            name,
+            reason,
+            transport=self.deps.transport,
+            credential=credential,
+            secrets=secrets_in_play(self.deps.secrets, credential),
+            job_id=arguments.get("job_id"),
+        )
 
     def add_tool(self, *args: Any, **kwargs: Any) -> None:
         super().add_tool(*args, **kwargs)
@@ -72,17 +94,20 @@ class JobServer(MCPServer[Any]):
     ) -> CallToolResult | InputRequiredResult:
         reason = self.refusals.get(name)
         if reason is not None:
+            self._audit_refused(name, arguments, context, "tool-refused")
             raise ToolError(reason)
         schema = await self._input_schema(name)
         if schema is not None:
             try:
                 check_arguments(name, arguments, schema)
             except InvalidInputError as exc:
+                self._audit_refused(name, arguments, context, InvalidInputError.kind)
                 raise ToolError(f"Error executing tool {name}: {exc.message}") from None
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             if isinstance(exc.__cause__, ValidationError):
+                self._audit_refused(name, arguments, context, InvalidInputError.kind)
                 raise ToolError(argument_error(name, exc.__cause__)) from None
             raise
 
@@ -162,6 +187,7 @@ def build_server(
     )
     server.store = store
     server.refusals = refusals_for(names, read_only=settings.read_only, toolsets=settings.toolsets)
+    server.deps = deps
     register_resources(server, deps, names)
     register_prompts(server, names)
     return server

@@ -24,11 +24,12 @@ JOB_CHANGED: Final = "job_changed"
 """The reason of a yes that no longer applies: the job changed after the user was asked."""
 
 
-def asks_before(policy: ConfirmPolicy, tool: str) -> bool:
-    """delete-job asks under every policy but `off`; every other write under `writes` and `strict`."""
+def asks_before(policy: ConfirmPolicy, tool: str, *, destructive: bool = False) -> bool:
+    """delete-job and a destructive write (an edit with `replace: true`, or one removing a whole section) ask under
+    every policy but `off`, exactly like a delete; every other write asks under `writes` and `strict`."""
     if policy == "off":
         return False
-    return tool == "delete-job" or policy in ("writes", "strict")
+    return tool == "delete-job" or destructive or policy in ("writes", "strict")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class Question:
     changes: Sequence[str] = ()
     """For an edit: one line per change, "schedule: '0 * * * *' -> '15 * * * *'"."""
     binding: Mapping[str, str] = field(default_factory=dict)
+    destructive: bool = False
+    """The write destroys settings (a delete, a replace, a removed section): it asks under the default policy."""
 
     def what(self) -> str:
         return f"{self.action} job {self.job.label()}"
@@ -100,7 +103,8 @@ class Reply:
     message: str = ""
     """A sentence for the model and the user: why not, why nobody could be asked, or what was confirmed."""
     reason: str = ""
-    """For NO: the audit reason (declined, cancelled, state_expired, job_changed, ...)."""
+    """For NO: the audit reason (declined, cancelled, state_expired, job_changed, ...); for CANNOT_ASK: why nobody
+    could be asked (client_cannot_ask, nobody_to_ask), on the audit line next to `confirmed: not-asked`."""
     pending: Any = None
     """For PENDING: the adapter's own answer (MCP's `InputRequiredResult`), handed back through `Passthrough`."""
 
@@ -115,7 +119,9 @@ class _NeverAsks:
     """The confirmer of a surface with nobody to ask (REST): every question is CANNOT_ASK."""
 
     async def confirm(self, question: Question) -> Reply:
-        return Reply(Verdict.CANNOT_ASK, f"Nobody can be asked to confirm: {question.what()}.")
+        return Reply(
+            Verdict.CANNOT_ASK, f"Nobody can be asked to confirm: {question.what()}.", reason="nobody_to_ask"
+        )
 
 
 NEVER_ASKS: Final[Confirmer] = _NeverAsks()

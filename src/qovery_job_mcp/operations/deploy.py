@@ -26,7 +26,7 @@ from qovery_job_mcp.operations.deploy_writes import DeploySteps, StopSteps
 from qovery_job_mcp.operations.locks import InProcessJobLocks, JobLocks
 from qovery_job_mcp.operations.validation import validate_job_id
 from qovery_job_mcp.operations.write_flow import run_write
-from qovery_job_mcp.qovery.client import QoveryClient
+from qovery_job_mcp.qovery.client import QoveryClient, restart_deadline
 from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobLogs, StopResult
 from qovery_job_mcp.qovery.errors import ConflictError, JobError, RateLimitedError
 
@@ -287,6 +287,7 @@ class DeployOperations:
                 break
             delay = rules.next_poll_delay(delay, retry_after=retry_after, remaining=remaining)
             await self._sleep(delay)
+            restart_deadline()  # the wait is the caller's choice (`wait`): each poll gets QOVERY_DEADLINE anew
             try:
                 current, retry_after = await self.calls.status(job_id, credential)
             except RateLimitedError as exc:

@@ -15,7 +15,7 @@ from qovery_job_mcp.operations.validation import MAX_NESTING, nesting_exceeds
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentHistoryPage, EnvironmentLogList
 from qovery_job_mcp.qovery.errors import OutcomeUnknownError, UnexpectedAnswerError
-from qovery_job_mcp.qovery.models import NOTHING_CHANGED, Job, JobStatus, parse_answer
+from qovery_job_mcp.qovery.models import NOTHING_CHANGED, Job, JobStatus, parse_answer, require_same_job
 from qovery_job_mcp.qovery.retry_policy import parse_retry_after
 from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
@@ -50,6 +50,7 @@ class DeployCalls:
             raise not_found_error(job_id)
         payload = _json(response, "job")
         parse_answer(Job, payload, "job")
+        require_same_job(job_id, payload)  # an answer about another job is never deployed or stopped
         return dict(payload)
 
     async def status(self, job_id: str, credential: str | None) -> tuple[dict[str, Any], float | None]:

@@ -16,6 +16,7 @@ from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.operations import deploy_rules as rules
 from qovery_job_mcp.operations.confirming import JobRef, Question
 from qovery_job_mcp.operations.deploy_calls import DeployCalls
+from qovery_job_mcp.operations.write_flow import Look
 from qovery_job_mcp.operations.writes import job_version
 from qovery_job_mcp.qovery.errors import ConflictError, OutcomeUnknownError
 
@@ -52,6 +53,7 @@ class _PostOnce:
     plan_is_sent = (
         False  # the POST is built from the caller's arguments and the validated id, not from the read
     )
+    may_destroy = False  # a deploy or a stop replaces no settings: the policy asks as for an edit
     tool: str
     job_id: str
     calls: DeployCalls
@@ -62,6 +64,10 @@ class _PostOnce:
 
     def declined(self, planned: DeployPlan, message: str) -> Sent:
         return Sent(planned, trouble="declined", message=message)
+
+    async def look_again(self, planned: DeployPlan) -> Look[Sent]:
+        """Never reached: `post` turns a lost answer into `Sent(trouble="lost")` itself (a POST is never resent)."""
+        return Look(landed=Sent(planned, trouble="lost"))
 
     async def post(self, planned: DeployPlan, action: str, params: Any, body: Any, consequence: str) -> Sent:
         try:

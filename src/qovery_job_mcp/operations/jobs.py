@@ -10,6 +10,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from qovery_job_mcp.audit import caller_fingerprint
 from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.config import ConfirmPolicy
 from qovery_job_mcp.operations.confirming import NEVER_ASKS, Confirmer, Passthrough
@@ -23,8 +24,8 @@ from qovery_job_mcp.operations.validation import (
     validate_limit,
 )
 from qovery_job_mcp.operations.write_flow import run_write
-from qovery_job_mcp.operations.writes import DeleteSteps, EditSteps
-from qovery_job_mcp.qovery.client import QoveryClient, response_attempts
+from qovery_job_mcp.operations.writes import DeleteSteps, EditSteps, deleted_result
+from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, plan_edit, undo_patch, version_of
 from qovery_job_mcp.qovery.errors import (
     InvalidInputError,
@@ -41,6 +42,7 @@ from qovery_job_mcp.qovery.models import (
     Job,
     JobStatus,
     parse_answer,
+    require_same_job,
 )
 from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
@@ -85,11 +87,15 @@ class JobOperations:
         self.client = client
         self.confirm = confirm
         self.locks: JobLocks = locks or InProcessJobLocks()
-        self._versions: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        #: (job id, caller fingerprint, version) -> that version's settings: a caller naming a version only ever
+        #: sees the settings of the job it edits, as it read them itself.
+        self._versions: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
 
-    def _remember(self, version: str, request: dict[str, Any]) -> None:
-        self._versions[version] = request
-        self._versions.move_to_end(version)
+    def _remember(self, job_id: str, credential: str | None, version: str, request: dict[str, Any]) -> None:
+        """Keep a version's settings, for this job and this caller only (issue 19 #13)."""
+        key = (job_id, caller_fingerprint(credential), version)
+        self._versions[key] = request
+        self._versions.move_to_end(key)
         while len(self._versions) > REMEMBERED_VERSIONS:
             self._versions.popitem(last=False)
 
@@ -104,6 +110,7 @@ class JobOperations:
             raise not_found_error(job_id)
         payload = _json(response, "job")
         parse_answer(Job, payload, "job")
+        require_same_job(job_id, payload)
         return dict(payload)
 
     async def get_status(self, job_id: Any, *, credential: str | None = None) -> dict[str, Any]:
@@ -151,6 +158,7 @@ class JobOperations:
         skip_reconcile: bool = False,
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
+        expected_version: str | None = None,
     ) -> DeleteResult | Passthrough:
         """Read the job first, so the result names it and keeps the settings that would recreate it.
 
@@ -163,44 +171,31 @@ class JobOperations:
             raise InvalidInputError(
                 f"skip_reconcile must be true or false, got {quote_input(skip_reconcile)}."
             )
-        steps = DeleteSteps(self, job_id, skip_reconcile=skip_reconcile, credential=credential)
+        steps = DeleteSteps(
+            self,
+            job_id,
+            skip_reconcile=skip_reconcile,
+            credential=credential,
+            expected_version=expected_version,
+        )
         return await run_write(steps, policy=self.confirm, confirmer=confirmer, locks=self.locks)
 
     async def delete_read_job(
-        self, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
+        self, job_id: str, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
     ) -> DeleteResult:
-        """The DELETE itself, for a job already read (under its lock, by the write flow)."""
-        job_id = str(job["id"])
+        """The DELETE itself, for a job already read (under its lock, by the write flow), to the id the caller named."""
         audit_note(job_id=job_id, job_name=job.get("name"))
-        named: DeleteResult = {
-            "job_id": job_id,
-            "deleted": True,
-            "message": "",
-            "name": str(job.get("name")),
-            "job_type": str(job.get("job_type")),
-            "settings": job_to_request(job),
-        }
         params = {"skipReconcile": "true"} if skip_reconcile else None
         response = await self.client.request("DELETE", f"/job/{job_id}", params=params, credential=credential)
-        if response.status_code == 404 and response_attempts(response) > 1:
-            named["message"] = (
-                f"Job {named['name']!r} is deleted: the answer to the first attempt was lost, and the retry found "
-                "the job already gone. `settings` holds what would recreate it."
-            )
-            return named
         if response.status_code == 404:
             audit_note(outcome="failed", status=404, reason="not-found")
             return {
-                **named,
+                **deleted_result(job_id, job),
                 "deleted": False,
-                "message": f"Job {named['name']!r} disappeared between the read and the delete (deleted by someone "
-                "else); this call deleted nothing.",
+                "message": f"Job {str(job.get('name'))!r} disappeared between the read and the delete (deleted by "
+                "someone else); this call deleted nothing.",
             }
-        named["message"] = (
-            f"Qovery accepted the deletion of {named['name']!r}; its resources are torn down in the background. "
-            "`settings` holds what would recreate it."
-        )
-        return named
+        return deleted_result(job_id, job)
 
     async def plan(
         self, job_id: str, body: Any, *, replace: bool, expected_version: str | None, credential: str | None
@@ -212,12 +207,12 @@ class JobOperations:
         audit_note(changes=[change["path"] for change in plan["changes"]])
         current = job_to_request(job)
         if expected_version is not None and expected_version != plan["version"]:
-            seen = self._versions.get(expected_version)
-            self._remember(plan["version"], current)
+            seen = self._versions.get((job_id, caller_fingerprint(credential), expected_version))
+            self._remember(job_id, credential, plan["version"], current)
             raise VersionMismatchError(
                 expected_version, plan["version"], diff(seen, current) if seen else None
             )
-        self._remember(plan["version"], current)
+        self._remember(job_id, credential, plan["version"], current)
         return job, plan
 
     async def edit_job(
@@ -244,9 +239,10 @@ class JobOperations:
         )
         return await run_write(steps, policy=self.confirm, confirmer=confirmer, locks=self.locks)
 
-    async def apply(self, job: dict[str, Any], plan: EditPlan, *, credential: str | None) -> EditResult:
-        """Send a planned edit; the caller (the write flow) holds the job's lock."""
-        job_id = str(job["id"])
+    async def apply(
+        self, job_id: str, job: dict[str, Any], plan: EditPlan, *, credential: str | None
+    ) -> EditResult:
+        """Send a planned edit to the id the caller named; the caller (the write flow) holds the job's lock."""
         if not plan["changes"]:
             return {
                 "dry_run": False,
@@ -263,20 +259,45 @@ class JobOperations:
             raise not_found_error(job_id)
         updated = _json(response, "edited job", EDIT_MAY_HAVE_LANDED)
         parse_answer(Job, updated, "edited job", EDIT_MAY_HAVE_LANDED)
+        return self.edited(job_id, plan, updated, credential=credential, answer_lost=False)
+
+    def edited(
+        self,
+        job_id: str,
+        plan: EditPlan,
+        updated: dict[str, Any],
+        *,
+        credential: str | None,
+        answer_lost: bool,
+    ) -> EditResult:
+        """The result of an edit that landed: from Qovery's answer, or from a fresh read after a lost answer."""
         new_request = job_to_request(updated)
         version = version_of(new_request)
-        self._remember(version, new_request)
-        undo = undo_patch(plan["changes"])
-        return {
+        self._remember(job_id, credential, version, new_request)
+        how = (
+            "Qovery's answer to the PUT was lost, and a fresh read shows the job exactly as planned: "
+            if answer_lost
+            else ""
+        )
+        undo_how = "`body` set to `undo`"
+        result: EditResult = {
             "dry_run": False,
             "job": updated,
             "changes": plan["changes"],
             "version": version,
-            "undo": undo,
-            "message": f"Job updated: {len(plan['changes'])} change(s) applied; its version is now {version}. "
-            "Qovery applies them at the next deployment. To undo, call edit-job with `body` set to `undo` and "
-            f"`expected_version` {version!r}.",
+            "undo": undo_patch(plan["changes"]),
+            "message": "",
         }
+        if any(change["before"] is None for change in plan["changes"]):
+            # A merge patch's null removes a field: an explicit null it replaced cannot come back that way.
+            result["undo_replace"] = plan["previous"]
+            undo_how = "`body` set to `undo_replace` and `replace: true` (it restores explicit nulls too)"
+        result["message"] = (
+            f"Job updated: {how}{len(plan['changes'])} change(s) applied; its version is now {version}. "
+            f"Qovery applies them at the next deployment. To undo, call edit-job with {undo_how} and "
+            f"`expected_version` {version!r}."
+        )
+        return result
 
 
 def dry_run_result(job: Mapping[str, Any], plan: EditPlan) -> EditResult:

@@ -12,14 +12,35 @@ from typing import Any, Protocol
 
 from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.operations.confirming import JobRef, Question, plan_hash
-from qovery_job_mcp.qovery.edit import EditPlan, job_to_request, version_of
-from qovery_job_mcp.qovery.errors import JobNotFoundError, quote_input
+from qovery_job_mcp.operations.write_flow import Look
+from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, version_of
+from qovery_job_mcp.qovery.errors import JobNotFoundError, VersionMismatchError, quote_input
 from qovery_job_mcp.qovery.models import DeleteResult, EditResult
+from qovery_job_mcp.qovery.request_checks import DELETE_ADVICE, refuse_non_finite
 
 DELETE_CONSEQUENCE = (
     "Deletion cannot be undone: Qovery removes the job, its history and its Kubernetes resources."
 )
 EDIT_CONSEQUENCE = "Qovery applies the new settings at the job's next deployment."
+DESTRUCTIVE_CONSEQUENCE = "Qovery keeps no copy of what it drops; only this call's `undo` brings it back."
+
+
+def _holds_null(body: Any) -> bool:
+    """A null anywhere in an edit's body: it may remove a whole section (decided on the plan)."""
+    if body is None:
+        return True
+    if isinstance(body, dict):
+        return any(_holds_null(value) for value in body.values())
+    return False
+
+
+def removed_sections(changes: Any) -> list[str]:
+    """The paths of the whole sections (a non-empty object or list) an edit's changes remove."""
+    return [
+        str(change["path"])
+        for change in changes
+        if change["after"] is None and isinstance(change["before"], (dict, list)) and change["before"]
+    ]
 
 
 def job_version(job: Mapping[str, Any]) -> str:
@@ -36,11 +57,46 @@ class JobCalls(Protocol):
         self, job_id: str, body: Any, *, replace: bool, expected_version: str | None, credential: str | None
     ) -> tuple[dict[str, Any], EditPlan]: ...
 
-    async def apply(self, job: dict[str, Any], plan: EditPlan, *, credential: str | None) -> EditResult: ...
+    async def apply(
+        self, job_id: str, job: dict[str, Any], plan: EditPlan, *, credential: str | None
+    ) -> EditResult: ...
+
+    def edited(
+        self,
+        job_id: str,
+        plan: EditPlan,
+        updated: dict[str, Any],
+        *,
+        credential: str | None,
+        answer_lost: bool,
+    ) -> EditResult: ...
 
     async def delete_read_job(
-        self, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
+        self, job_id: str, job: dict[str, Any], *, skip_reconcile: bool = False, credential: str | None = None
     ) -> DeleteResult: ...
+
+
+def deleted_result(job_id: str, job: Mapping[str, Any], *, answer_lost: bool = False) -> DeleteResult:
+    """delete-job's answer for a job that is deleted; `settings` hold what would recreate it."""
+    name = str(job.get("name"))
+    if answer_lost:
+        message = (
+            f"Job {name!r} is deleted: Qovery's answer to the DELETE was lost, and a fresh read finds the job gone. "
+            "`settings` holds what would recreate it."
+        )
+    else:
+        message = (
+            f"Qovery accepted the deletion of {name!r}; its resources are torn down in the background. "
+            "`settings` holds what would recreate it."
+        )
+    return {
+        "job_id": job_id,
+        "deleted": True,
+        "message": message,
+        "name": name,
+        "job_type": str(job.get("job_type")),
+        "settings": job_to_request(job) if job else {},
+    }
 
 
 def missing_job_result(job_id: str) -> DeleteResult:
@@ -60,20 +116,32 @@ class DeleteSteps:
     tool = "delete-job"
     what = "delete a job"
     plan_is_sent = False
+    may_destroy = True
 
     def __init__(
-        self, operations: JobCalls, job_id: str, *, skip_reconcile: bool, credential: str | None
+        self,
+        operations: JobCalls,
+        job_id: str,
+        *,
+        skip_reconcile: bool,
+        credential: str | None,
+        expected_version: str | None = None,
     ) -> None:
         self.operations = operations
         self.job_id = job_id
         self.skip_reconcile = skip_reconcile
         self.credential = credential
+        self.expected_version = expected_version
 
     async def read(self) -> dict[str, Any] | None:
         try:
             job = await self.operations.fetch_job(self.job_id, self.credential)
         except JobNotFoundError:
             return None
+        refuse_non_finite(job, DELETE_ADVICE)
+        version = job_version(job)
+        if self.expected_version is not None and self.expected_version != version:
+            raise VersionMismatchError(self.expected_version, version, None)  # REST's If-Match: nothing sent
         return job
 
     def question(self, planned: dict[str, Any] | None) -> Question | None:
@@ -85,6 +153,7 @@ class DeleteSteps:
             action="delete",
             consequence=DELETE_CONSEQUENCE,
             binding=self.binding(planned) or {},
+            destructive=True,
         )
 
     def binding(self, planned: dict[str, Any] | None) -> Mapping[str, str] | None:
@@ -94,13 +163,28 @@ class DeleteSteps:
         if planned is None:
             return missing_job_result(self.job_id)
         return await self.operations.delete_read_job(
-            planned, skip_reconcile=self.skip_reconcile, credential=self.credential
+            self.job_id, planned, skip_reconcile=self.skip_reconcile, credential=self.credential
+        )
+
+    async def look_again(self, planned: dict[str, Any] | None) -> Look[DeleteResult]:
+        """A job that is gone was deleted; one exactly as read may be deleted once more; else it may have landed."""
+        try:
+            fresh = await self.operations.fetch_job(self.job_id, self.credential)
+        except JobNotFoundError:
+            return Look(landed=deleted_result(self.job_id, planned or {}, answer_lost=True))
+        before = job_version(planned) if planned is not None else None
+        now = job_version(fresh)
+        if now == before:
+            return Look(unchanged=True)
+        return Look(
+            found=f"the job still there at version {now!r} (it was {before!r} when read): Qovery may be deleting "
+            "it, or someone changed it"
         )
 
     def declined(self, planned: dict[str, Any] | None, message: str) -> DeleteResult:
-        job = planned or {"id": self.job_id}
+        job = planned or {}
         return {
-            "job_id": str(job["id"]),
+            "job_id": self.job_id,
             "deleted": False,
             "message": message,
             "name": str(job.get("name")),
@@ -131,6 +215,7 @@ class EditSteps:
         self.replace = replace
         self.expected_version = expected_version
         self.credential = credential
+        self.may_destroy = replace or _holds_null(body)
 
     async def read(self) -> tuple[dict[str, Any], EditPlan]:
         return await self.operations.plan(
@@ -145,11 +230,18 @@ class EditSteps:
         job, plan = planned
         if not plan["changes"]:
             return None  # the edit changes nothing: nothing is sent, nothing to ask
+        removed = removed_sections(plan["changes"])
+        destructive = bool(removed) or self.replace
+        consequence = EDIT_CONSEQUENCE
+        if destructive:
+            what = f"removes {', '.join(removed)}" if removed else "replaces all the job's settings"
+            consequence = f"This edit {what}: {DESTRUCTIVE_CONSEQUENCE} {EDIT_CONSEQUENCE}"
         return Question(
             tool=self.tool,
             job=JobRef.of(job),
-            action="edit",
-            consequence=EDIT_CONSEQUENCE,
+            action="replace the settings of" if self.replace else "edit",
+            consequence=consequence,
+            destructive=destructive,
             changes=[
                 f"{change['path']}: {quote_input(change['before'])} -> {quote_input(change['after'])}"
                 for change in plan["changes"]
@@ -163,7 +255,30 @@ class EditSteps:
 
     async def send(self, planned: tuple[dict[str, Any], EditPlan]) -> EditResult:
         job, plan = planned
-        return await self.operations.apply(job, plan, credential=self.credential)
+        return await self.operations.apply(self.job_id, job, plan, credential=self.credential)
+
+    async def look_again(self, planned: tuple[dict[str, Any], EditPlan]) -> Look[EditResult]:
+        """The job as planned: it landed. As read before: send once more. Otherwise: show how it differs."""
+        _, plan = planned
+        fresh = await self.operations.fetch_job(self.job_id, self.credential)
+        now = job_to_request(fresh)
+        version = version_of(now)
+        if version == version_of(plan["request"]):
+            landed = self.operations.edited(
+                self.job_id, plan, fresh, credential=self.credential, answer_lost=True
+            )
+            return Look(landed=landed)
+        if version == plan["version"]:
+            return Look(unchanged=True)
+        changes = diff(plan["request"], now)
+        shown = "; ".join(
+            f"{c['path']} is {quote_input(c['after'])} (planned {quote_input(c['before'])})"
+            for c in changes[:5]
+        )
+        more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+        return Look(
+            found=f"version {version!r}, neither the job as planned nor as it was before: {shown}{more}"
+        )
 
     def declined(self, planned: tuple[dict[str, Any], EditPlan], message: str) -> EditResult:
         _, plan = planned

@@ -12,14 +12,15 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from qovery_job_mcp import metrics
-from qovery_job_mcp.qovery.errors import CredentialsError, OutcomeUnknownError
+from qovery_job_mcp.qovery.errors import CredentialsError, OutcomeUnknownError, UnexpectedAnswerError
 from qovery_job_mcp.qovery.gate import RequestGate
 from qovery_job_mcp.qovery.retry_policy import RETRYABLE_STATUSES, RetryPolicy, Transient, parse_retry_after
 from qovery_job_mcp.qovery.transport import (
@@ -29,9 +30,17 @@ from qovery_job_mcp.qovery.transport import (
     authorization_header,
     is_refused,
     is_transport_error,
+    nothing_sent,
     pooled_transport,
 )
-from qovery_job_mcp.qovery.upstream_errors import DEADLINE_CUT, error_detail, exhausted_error, status_error
+from qovery_job_mcp.qovery.upstream_errors import (
+    DEADLINE_CUT,
+    deadline_passed_error,
+    error_detail,
+    exhausted_error,
+    status_error,
+    too_large_sentence,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -49,6 +58,41 @@ WAIT_REPORTER: ContextVar[ProgressReporter | None] = ContextVar("qovery_wait_rep
 #: Waits at least this long are announced; shorter ones would only be noise.
 PROGRESS_AFTER_SECONDS = 1.0
 Clock = Callable[[], float]
+#: The most of an answer's decoded body read (a gzip bomb stops here, not in memory): Qovery's job answers are KBs.
+MAX_ANSWER_BYTES = 10 * 1024 * 1024
+#: Methods that change nothing: the only ones repeated after a failure whose outcome is unclear.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class CallClock:
+    """When the tool call's first request started: every request of the call shares its one deadline."""
+
+    started: float | None = None
+
+
+_CALL_CLOCK: ContextVar[CallClock | None] = ContextVar("qovery_call_clock", default=None)
+
+
+@contextlib.contextmanager
+def one_deadline() -> Iterator[CallClock]:
+    """Within this block, every request shares one QOVERY_DEADLINE, counted from the first one.
+
+    The boundary opens one per tool call; outside one, each request has its own deadline.
+    """
+    clock = CallClock()
+    token = _CALL_CLOCK.set(clock)
+    try:
+        yield clock
+    finally:
+        _CALL_CLOCK.reset(token)
+
+
+def restart_deadline() -> None:
+    """Count the call's deadline again from its next request: the time a person took to answer is not Qovery's."""
+    clock = _CALL_CLOCK.get()
+    if clock is not None:
+        clock.started = None
 
 
 class QoveryClient:
@@ -140,7 +184,14 @@ class QoveryClient:
         response = await wire.handle_async_request(request)
         response.request = request
         try:
-            await response.aread()
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():  # decoded: a gzip bomb is counted as it expands
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise AnswerTooLarge(response.status_code)
+                chunks.append(chunk)
+            response._content = b"".join(chunks)  # what `aread` sets; read here chunk by chunk, bounded
         finally:
             await response.aclose()
         return response
@@ -171,41 +222,55 @@ class QoveryClient:
             headers = {"Authorization": f"{self.auth_scheme} {secret.strip()}"}
         else:
             headers = {"Authorization": authorization_header(secret)}
-        started = self._clock()
+        call = _CALL_CLOCK.get() or CallClock()
+        if call.started is None:
+            call.started = self._clock()
+        started = call.started
         last: list[Transient] = []  # one entry per failed attempt
+        safe = method in SAFE_METHODS and not once  # only a read is repeated after an unclear failure
+        unclear: list[bool] = []  # per failed attempt: was the request possibly sent and acted on?
 
         def remaining() -> float:
             return self.deadline - (self._clock() - started)
 
         async def attempt() -> httpx.Response:
+            budget = min(self.timeout, remaining())
+            if budget <= 0:
+                raise deadline_passed_error(self.deadline, method)
             if self.gate is not None:
                 await self.gate.before_attempt(method, secret)
-            budget = min(self.timeout, remaining())
             try:
                 with anyio.fail_after(budget):
                     response = await self._exchange(method, path, params, json_body, headers)
                 metrics.upstream_request(method, response.status_code, len(last) + 1)
+            except AnswerTooLarge as exc:
+                metrics.upstream_request(method, exc.status, len(last) + 1)
+                sentence = too_large_sentence(exc.status, MAX_ANSWER_BYTES)
+                if safe:
+                    raise UnexpectedAnswerError(sentence, upstream_status=exc.status) from None
+                raise OutcomeUnknownError(sentence, upstream_status=exc.status) from None
             except TimeoutError:
                 metrics.upstream_request(method, None, len(last) + 1)
                 cut = DEADLINE_CUT if budget < self.timeout else ""
                 last.append(Transient(f"{cut}no answer within {budget:.3g} s"))
+                unclear.append(True)
                 raise last[-1] from None
             except Exception as exc:
                 metrics.upstream_request(method, None, len(last) + 1)
                 if is_transport_error(exc):
-                    kind = (
-                        "connection refused"
-                        if is_refused(exc)
-                        else f"connection failed ({type(exc).__name__})"
-                    )
+                    refused = is_refused(exc)
+                    kind = "connection refused" if refused else f"connection failed ({type(exc).__name__})"
                     last.append(Transient(kind))
+                    unclear.append(not (refused or nothing_sent(exc)))
                     raise last[-1] from None
                 raise
             if self.gate is not None:
                 await self.gate.after_answer(secret, response)
-            if response.status_code in RETRYABLE_STATUSES:
+            status = response.status_code
+            if status in RETRYABLE_STATUSES or (status >= 500 and not safe):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                last.append(Transient(f"HTTP {response.status_code}", response.status_code, retry_after))
+                last.append(Transient(f"HTTP {status}", status, retry_after))
+                unclear.append(status != 429)  # a 429 was refused, not acted on; a 5xx may have been
                 raise last[-1]
             return response
 
@@ -229,11 +294,13 @@ class QoveryClient:
             except Transient:
                 pass
             failure = last[-1]
-            if once and failure.status != 429:  # a 429 was refused, not taken: only it may be sent again
+            if unclear[-1] and not safe:
+                # Sent, then no clear answer: it may have been applied. Never re-sent blind; the write flow reads
+                # the job again and decides (operations/write_flow.py).
                 raise OutcomeUnknownError(
-                    f"Qovery's answer to {method} {path} is unclear ({failure.reason}): it may have been applied, "
-                    "so it was not sent again."
-                )
+                    f"Qovery's answer to the {method} was lost ({failure.reason}); the write may have landed.",
+                    upstream_status=failure.status,
+                ) from None
             wait = self.retry_policy.next_wait(
                 attempt=len(last),
                 status=failure.status,
@@ -254,6 +321,14 @@ class QoveryClient:
         if status < 300 or status == 404:
             return response
         raise status_error(status, error_detail(response))
+
+
+class AnswerTooLarge(Exception):
+    """An answer whose decoded body passed MAX_ANSWER_BYTES: reading stopped there."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 def response_attempts(response: httpx.Response) -> int:

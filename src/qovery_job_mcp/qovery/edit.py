@@ -60,6 +60,8 @@ class EditPlan(TypedDict):
     changes: list[Change]
     #: The version of the job's settings before the edit (see `version_of`).
     version: str
+    #: The job's settings before the edit, as a full request (what `undo_replace` sends back).
+    previous: dict[str, Any]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,4 +365,4 @@ def plan_edit(job: Mapping[str, Any], body: Any, *, replace: bool) -> EditPlan:
     changed_parts = [tuple(pointer_parts(change["path"])) for change in changes]
     _check_published_schema(request, changed_parts)
     _check_changed_values(job, request, {change["path"] for change in changes})
-    return {"request": request, "changes": changes, "version": version_of(current)}
+    return {"request": request, "changes": changes, "version": version_of(current), "previous": current}

@@ -9,7 +9,7 @@ dict Qovery sent (PUT replaces the whole job: nothing may be lost on the way).
 from __future__ import annotations
 
 import functools
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import NotRequired, TypedDict
@@ -138,10 +138,28 @@ class DeleteResult(TypedDict):
             dict[str, Any], Field(description="The request that would recreate the job, for your records.")
         ]
     ]
+    confirmed: NotRequired[
+        Annotated[
+            Literal["not-asked"],
+            Field(
+                description="Set when the write went ahead with nobody asked (the client cannot ask); `message` "
+                "says why."
+            ),
+        ]
+    ]
 
 
 class EditResult(TypedDict):
     dry_run: bool
+    confirmed: NotRequired[
+        Annotated[
+            Literal["not-asked"],
+            Field(
+                description="Set when the write went ahead with nobody asked (the client cannot ask); `message` "
+                "says why."
+            ),
+        ]
+    ]
     applied: NotRequired[
         Annotated[
             bool, Field(description="False when the user declined, or the job changed while they were asked.")
@@ -161,6 +179,15 @@ class EditResult(TypedDict):
     undo: NotRequired[
         Annotated[
             dict[str, Any], Field(description="Real edit: the merge patch that restores the changed values.")
+        ]
+    ]
+    undo_replace: NotRequired[
+        Annotated[
+            dict[str, Any],
+            Field(
+                description="Real edit that replaced an explicit null (which a merge patch cannot restore): the "
+                "job's previous settings in full; send them as `body` with `replace: true`."
+            ),
         ]
     ]
     next_runs: NotRequired[
@@ -195,3 +222,20 @@ def parse_answer(model: Any, payload: Any, what: str, consequence: str = NOTHING
             f"Qovery answered unexpectedly (HTTP 200): the {what} it returned is not in the documented shape "
             f"({where}: {first['msg']}). {consequence}"
         ) from None
+
+
+def require_same_job(job_id: str, job: Any, what: str = "job") -> None:
+    """Refuse an answer about another job than the one asked for, before anything is written on its strength.
+
+    Every write goes to the validated id the caller named; an answer whose `id` differs (another job's, a path
+    such as `../organization/…`, an id with a query) means the upstream or something between is lying, and a write
+    planned from it would land elsewhere or carry another job's settings. Called by every read that a write
+    follows (edit, delete, and the deploy toolset's reads).
+    """
+    answered = job.get("id") if isinstance(job, dict) else None
+    if answered != job_id:
+        shown = answered if isinstance(answered, str) and len(answered) <= 80 else "another id"
+        raise UnexpectedAnswerError(
+            f"Qovery answered about another job ({shown!r}) than the one asked for ({job_id}); nothing was sent. "
+            "Report it: an answer for a different job is never acted on."
+        )

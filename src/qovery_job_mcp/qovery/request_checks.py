@@ -33,14 +33,27 @@ def _non_finite_paths(value: Any, parts: list[str]) -> Iterator[str]:
             yield from _non_finite_paths(item, [*parts, str(index)])
 
 
-def refuse_non_finite(request: Mapping[str, Any]) -> None:
-    """A request holding NaN or Infinity cannot be sent as JSON: refuse it, naming where, before any write."""
+EDIT_ADVICE = (
+    "Qovery answered it that way, or the edit sets it. Set a finite value there in the same edit, "
+    "or fix it in the Qovery console."
+)
+DELETE_ADVICE = (
+    "Qovery answered it that way, so the settings that would recreate the job cannot be given back. Fix it in "
+    "the Qovery console first (or delete the job there)."
+)
+
+
+def refuse_non_finite(request: Mapping[str, Any], advice: str = EDIT_ADVICE) -> None:
+    """A request holding NaN or Infinity cannot be sent as JSON: refuse it, naming where, before any write.
+
+    A delete is refused too: its result gives back the settings that would recreate the job, and a job that
+    was deleted must never be reported as a failure because that result could not be written.
+    """
     paths = list(_non_finite_paths(request, []))
     if paths:
         raise InvalidInputError(
             f"The job's settings hold a number JSON cannot carry (NaN or Infinity) at {', '.join(paths[:5])}: "
-            "Qovery answered it that way, or the edit sets it. Set a finite value there in the same edit, "
-            "or fix it in the Qovery console. Nothing was sent."
+            f"{advice} Nothing was sent."
         )
 
 

@@ -63,13 +63,23 @@ class RetryPolicy:
         return None if wait >= remaining else wait
 
 
+#: The longest wait a parsed Retry-After may say (a day): a 400-digit header is not a number to compute with.
+MAX_RETRY_AFTER = 86_400.0
+_MAX_DIGITS = 9
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header, in its delta-seconds or HTTP-date form."""
+    """Seconds to wait from a Retry-After header, in its delta-seconds or HTTP-date form, at most a day.
+
+    Only ASCII digits count (`str.isdigit` takes '²' too); more than nine of them mean "longer than a day".
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return MAX_RETRY_AFTER if len(value) > _MAX_DIGITS else min(float(value), MAX_RETRY_AFTER)
+    if len(value) > 64:  # no HTTP-date is that long
+        return None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -77,4 +87,4 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     now = now or datetime.now(timezone.utc)
-    return max(0.0, (when - now).total_seconds())
+    return min(MAX_RETRY_AFTER, max(0.0, (when - now).total_seconds()))

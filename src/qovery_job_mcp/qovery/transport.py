@@ -97,3 +97,23 @@ def is_transport_error(exc: Exception) -> bool:
     import httpx
 
     return isinstance(exc, (httpx.TransportError, OSError))
+
+
+def nothing_sent(exc: BaseException) -> bool:
+    """The connection was never made (refused, unreachable, no connection in time): nothing reached Qovery.
+
+    Anything else (a reset, a read timeout, a dropped kept-alive connection) may come after the request was
+    sent. httpx-aiohttp maps every `aiohttp.ClientConnectionError`, a server disconnect included, to
+    `httpx.ConnectTimeout`, so the aiohttp cause decides when there is one.
+    """
+    import aiohttp
+    import httpx
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (ConnectionRefusedError, aiohttp.ClientConnectorError)):
+            return True
+        if isinstance(seen, aiohttp.ClientError):
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))

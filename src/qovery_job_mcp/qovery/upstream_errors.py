@@ -134,6 +134,22 @@ def _status_error(status: int, detail: str) -> JobError:
     return UnexpectedAnswerError(f"Qovery answered unexpectedly (HTTP {status}: {detail}).")
 
 
+def deadline_passed_error(deadline: float, method: str) -> UpstreamTimeoutError:
+    """The call's one deadline passed before its next request: that request is not sent at all."""
+    return UpstreamTimeoutError(
+        f"This call's overall deadline of {deadline:.3g} s passed before its next request to Qovery ({method}), "
+        "so it was not sent. Qovery is slow or degraded: retry shortly (QOVERY_DEADLINE bounds a whole call)."
+    )
+
+
+def too_large_sentence(status: int, limit: int) -> str:
+    """An answer cut at the size cap: what happened, and (for a write) that it may have landed."""
+    return (
+        f"Qovery's answer (HTTP {status}) is too large: reading stopped at {limit // (1024 * 1024)} MiB decoded, "
+        "far beyond any job answer. Retry later or report it."
+    )
+
+
 def not_found_error(job_id: str) -> JobNotFoundError:
     return JobNotFoundError(
         upstream_status=404,

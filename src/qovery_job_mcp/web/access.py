@@ -56,7 +56,9 @@ def _host_allowed(host: str | None, allowed: Iterable[str]) -> bool:
         pattern = pattern.lower()
         if pattern.endswith(":*"):
             base = pattern[:-2]
-            if host == base or (host.startswith(base + ":") and host[len(base) + 1 :].isdigit()):
+            port = host[len(base) + 1 :]
+            # ASCII digits only: str.isdigit() takes '²' (a Host header is read as Latin-1).
+            if host == base or (host.startswith(base + ":") and port.isascii() and port.isdigit()):
                 return True
         elif host == pattern:
             return True
@@ -144,7 +146,10 @@ def _headers(scope: Scope) -> dict[str, str]:
 
 
 def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Response]]:
-    """GET /metrics: open on a loopback bind like /healthz; elsewhere it needs a bearer token.
+    """GET /metrics: on a loopback bind, open to an allowed Host only; elsewhere it needs a bearer token.
+
+    On loopback the Host check is what keeps a DNS-rebinding page (a foreign name resolving to 127.0.0.1) from
+    reading it; off loopback the token does (a scraper uses the pod's address, which no Host list names).
 
     The token is QOVERY_MCP_METRICS_TOKEN, or the auth token callers already use for /mcp. A
     server that has neither (per-request credentials, which only Qovery can check) refuses
@@ -167,7 +172,11 @@ def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Respon
         )
 
     async def serve_metrics(request: Request) -> Response:
-        if not open_here:
+        if open_here:
+            host = _headers(request.scope).get("host")
+            if not _host_allowed(host, settings.allowed_hosts):
+                return refuse(host_refused(host))
+        else:
             if token is None:
                 return refuse(METRICS_DISABLED)
             if not bearer_matches(request.headers.get("authorization"), token.encode()):

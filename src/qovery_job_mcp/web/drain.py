@@ -25,7 +25,8 @@ import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 import uvicorn
@@ -61,6 +62,8 @@ class Drain:
     in_flight: int = 0
     #: When the drain started or last refused a request other than a health check (monotonic clock).
     last_refused: float = 0.0
+    #: Called once when the drain starts: a surface ends what only waits (MCP: a question nobody answers).
+    on_drain: Sequence[Callable[[], None]] = field(default_factory=tuple)
 
 
 class DrainMiddleware:
@@ -129,6 +132,11 @@ class DrainingServer(uvicorn.Server):
         )
         self.drain.draining = True
         metrics.draining()
+        for hook in self.drain.on_drain:
+            try:
+                hook()
+            except Exception:  # a hook never stops the drain
+                logger.exception("A drain hook failed")
         self.drain.last_refused = time.monotonic()
         self._drain_deadline = self.drain.last_refused + self.grace
 
@@ -175,6 +183,7 @@ def serve(
     path: str,
     loop: LoopName = "auto",
     http: HttpName = "auto",
+    on_drain: Sequence[Callable[[], None]] = (),
 ) -> None:
     """Serve an ASGI app with uvicorn and the drain above; returns after a clean shutdown.
 
@@ -183,7 +192,7 @@ def serve(
     "auto" takes uvloop and httptools when installed (the product's choice, README Performance);
     the benchmarks pass "asyncio" and "h11" to measure that choice.
     """
-    drain = Drain()
+    drain = Drain(on_drain=tuple(on_drain))
     listening = _bind(settings.host, settings.effective_port)
     config = uvicorn.Config(
         DrainMiddleware(app, drain),

@@ -143,7 +143,15 @@ _PLAIN_ERRORS: Mapping[int, tuple[str, str]] = {
     406: ("not-acceptable", "Send Accept: application/json, text/event-stream."),
     413: ("payload-too-large", "Send a smaller request."),
     415: ("unsupported-media-type", "Send Content-Type: application/json."),
+    503: (
+        "too-many-sessions",
+        "Retry after the Retry-After seconds (idle sessions are closed), and end sessions you no longer use "
+        "(DELETE /mcp with their Mcp-Session-Id).",
+    ),
 }
+#: The SDK's refusal past --max-sessions is a JSON-RPC error with no Retry-After: said as a problem, with one.
+_SESSIONS_FULL_TEXT = "Too many MCP sessions are open on this server (QOVERY_MCP_MAX_SESSIONS)"
+SESSIONS_FULL_RETRY_AFTER = "30"
 _KEPT_HEADERS = (b"allow", b"retry-after", b"mcp-session-id")
 
 
@@ -161,7 +169,7 @@ def problems_for_plain_errors(send: Send) -> Send:
             content_type = next(
                 (v for k, v in message.get("headers", ()) if k.lower() == b"content-type"), b""
             )
-            if b"json" not in content_type:
+            if b"json" not in content_type or (message["status"] == 503 and b"problem" not in content_type):
                 held.append(message)
                 return
         elif held and message["type"] == "http.response.body":
@@ -176,6 +184,9 @@ def problems_for_plain_errors(send: Send) -> Send:
                 for k, v in held[0].get("headers", ())
                 if k.lower() in _KEPT_HEADERS
             }
+            if status == 503:
+                text = _SESSIONS_FULL_TEXT
+                kept.setdefault("Retry-After", SESSIONS_FULL_RETRY_AFTER)
             await send_problem(send, status, kind, title_for(kind, status), f"{text}. {hint}", kept)
             return
         await send(message)

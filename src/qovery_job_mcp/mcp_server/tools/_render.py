@@ -18,11 +18,11 @@ from mcp.types import CallToolResult, InputRequiredResult, TextContent, ToolAnno
 from qovery_job_mcp.boundary import run_operation, secrets_in_play
 from qovery_job_mcp.catalog import OperationSpec
 from qovery_job_mcp.mcp_server.eliciting import McpConfirmer
+from qovery_job_mcp.mcp_server.sessions import end_after_answer
 from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.operations import NEVER_ASKS, Confirmer, JobOperations
 from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.qovery.client import WAIT_REPORTER
-from qovery_job_mcp.redaction import redact
 
 #: Finds the calling user's own Qovery credential for one request (per-request credential mode).
 CredentialResolver = Callable[["Context[Any, Any] | None"], "str | None"]
@@ -89,8 +89,8 @@ async def run_tool(
     again with the answer.
     """
     credential = deps.resolve_credential(ctx)
-    confirmer: Confirmer = McpConfirmer(ctx, deps.used_states) if ctx is not None else NEVER_ASKS
     secrets = secrets_in_play(deps.secrets, credential)
+    confirmer: Confirmer = McpConfirmer(ctx, secrets, deps.used_states) if ctx is not None else NEVER_ASKS
     reporting = WAIT_REPORTER.set(ctx.report_progress) if ctx is not None else None
     try:
         outcome = await run_operation(
@@ -104,27 +104,12 @@ async def run_tool(
         if reporting is not None:
             WAIT_REPORTER.reset(reporting)
     if outcome.failure is not None:
+        if credential is not None and outcome.failure.upstream_status == 401:
+            end_after_answer(ctx)  # Qovery refused the caller's own credential: keep no session for it
         raise ToolError(outcome.failure.sentence)
     if isinstance(outcome.passthrough, InputRequiredResult):
-        # The client asks the user, then calls again with the answer; the question quotes Qovery's values.
-        return scrubbed_question(outcome.passthrough, secrets)
+        # The client asks the user, then calls again with the answer (McpConfirmer scrubbed the question).
+        return outcome.passthrough
     return CallToolResult(
         content=[TextContent(type="text", text=outcome.text or "null")], structured_content=outcome.value
     )
-
-
-def scrubbed_question(result: InputRequiredResult, secrets: tuple[str, ...]) -> InputRequiredResult:
-    """The question with every secret scrubbed from its text: it quotes the job's name and values as Qovery sent them.
-
-    The sealed `request_state` is left as it is (it is opaque, and holds ids and versions, no text).
-    """
-    requests: dict[str, Any] = {}
-    for key, request in (result.input_requests or {}).items():
-        params = getattr(request, "params", None)
-        message = getattr(params, "message", None)
-        if params is not None and isinstance(message, str):
-            clean = redact(message, secrets)
-            if clean != message:
-                request = request.model_copy(update={"params": params.model_copy(update={"message": clean})})
-        requests[key] = request
-    return result.model_copy(update={"input_requests": requests})

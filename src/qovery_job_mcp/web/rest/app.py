@@ -261,6 +261,7 @@ def build_rest_app(
                 skip_reconcile=params.get("skip_reconcile", False),
                 credential=credential,
                 confirmer=NEVER_ASKS,
+                expected_version=parse.if_match(request),
             )
         )
         if not result["deleted"]:
@@ -305,6 +306,8 @@ def build_rest_app(
                 names[method.upper()] = "edit-job" if operation_id == "edit-job-merge" else operation_id
             else:
                 refused[method.upper()] = f"{method.upper()} {path} is disabled. {reasons[operation_id]}"
+                # A refused write is still a write attempt: run under its name, it gets its audit line.
+                names[method.upper()] = "edit-job" if operation_id == "edit-job-merge" else operation_id
         routes.append(Route(path, _Resource(surface, offered, refused, names), name=path))
 
     document = build_openapi([op for op in catalog if op in enabled], demo=settings.demo, operations=catalog)

@@ -223,9 +223,14 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "description": "204 once Qovery accepted the deletion (it tears the job down in the background); "
             "404 when there is no such job.",
             "parameters": [
-                _boolean("skip_reconcile", "Skip Qovery's pre-destroy reconcile (only for a stuck delete).")
+                _boolean("skip_reconcile", "Skip Qovery's pre-destroy reconcile (only for a stuck delete)."),
+                _IF_MATCH,
             ],
-            "responses": {"204": {"description": "Deletion accepted."}, **UPSTREAM_ERRORS},
+            "responses": {
+                "204": {"description": "Deletion accepted."},
+                **UPSTREAM_ERRORS,
+                **_PRECONDITION_FAILED,
+            },
         },
     ),
     "list-last-job-commits": (
