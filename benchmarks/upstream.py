@@ -71,7 +71,8 @@ def with_stats(app: Any) -> Any:
 
 def main() -> None:
     # The simulation keeps nothing per request: a benchmark's hundreds of thousands cost no memory.
-    sim = SimulatedQovery()
+    # Unlimited: Qovery's 1,000 requests an hour per token would stop a benchmark in its first second.
+    sim = SimulatedQovery(unlimited=True)
     # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
     # without it every answer (headers, then body) stalls 40 ms on Nagle and delayed ACKs.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,9 @@ from qovery_job_mcp.operations.confirming import Passthrough
 from qovery_job_mcp.qovery.client import one_deadline
 from qovery_job_mcp.qovery.errors import JobError, OutcomeUnknownError, UnexpectedAnswerError
 from qovery_job_mcp.redaction import json_text, occurs_in_json, redact, redact_value
+from qovery_job_mcp.redaction import (
+    secrets_in_play as secrets_in_play,  # the adapters' import; it lives a layer down
+)
 
 logger = logging.getLogger("qovery_job_mcp.boundary")
 
@@ -58,20 +61,6 @@ class Outcome:
 LOCAL_REFUSALS = frozenset(
     {"invalid-input", "version-mismatch", "confirmation-required", "method-not-allowed", "tool-refused"}
 )
-
-
-def secrets_in_play(server_secrets: Iterable[str | None], credential: str | None) -> tuple[str, ...]:
-    """Every secret a text leaving this call may contain: the server's, the caller's, and its bare value.
-
-    A caller's credential arrives as `<Scheme> <value>`; Qovery may echo either form.
-    """
-    found = [s for s in server_secrets if s]
-    if credential:
-        found.append(credential)
-        bare = credential.partition(" ")[2]
-        if bare:
-            found.append(bare)
-    return tuple(found)
 
 
 def internal_error_sentence(operation: str, exc: BaseException) -> str:
@@ -125,7 +114,15 @@ async def run_operation(
     metrics.call_started()
     started = time.perf_counter()
     with recording(record), one_deadline():  # one QOVERY_DEADLINE for all the call's requests
-        outcome = await _run(operation, label, call, secrets)
+        try:
+            outcome = await _run(operation, label, call, secrets)
+        except (
+            BaseException
+        ):  # cancelled (the client cancelled the call, or went away): the line is still owed
+            if record is not None:
+                _cancelled(record)
+                emit(record, secrets)
+            raise
     result = "asked" if outcome.passthrough is not None else outcome.failure.kind if outcome.failure else "ok"
     metrics.call_finished(operation, result, time.perf_counter() - started)
     if record is not None:
@@ -185,6 +182,14 @@ async def _run(
                 sentence=internal_error_sentence(operation, exc),
             )
         )
+
+
+def _cancelled(record: AuditRecord) -> None:
+    """A write cancelled before it ended. A deploy or stop Qovery accepted (it gave a deployment request id) was
+    applied, only the waiting stopped; anything else may or may not have been sent."""
+    record.reason = "cancelled"
+    if record.deployment_request_id is None and record.outcome == "applied":
+        record.outcome = "unknown"
 
 
 def _close(record: AuditRecord, outcome: Outcome) -> None:

@@ -15,6 +15,7 @@ from qovery_job_mcp.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from qovery_job_mcp.mcp_server.server import JobServer
     from qovery_job_mcp.qovery.client import QoveryClient
+    from qovery_job_mcp.store.base import StateStore
 
 
 def _fail(message: str) -> None:
@@ -31,7 +32,22 @@ def configure_logging(level: str) -> None:
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    """The first Ctrl-C stops the server; any later one, while it winds down, is ignored (no traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    # From the first instruction: a Ctrl-C during start-up (imports take a second) is as quiet as one later.
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        _main(argv)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     try:
         settings = load_settings(argv)
     except ConfigError as exc:
@@ -61,9 +77,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         serve(settings)
     except (ConfigError, UnknownOperationError) as exc:
         _fail(str(exc))
-    except KeyboardInterrupt:
-        # Ctrl-C stops the server; a second one while it winds down must not print a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
@@ -90,14 +103,22 @@ def serve(settings: Settings, **uvicorn_choices: Any) -> None:
         from qovery_job_mcp.demo import demo_banner
 
         print(demo_banner(settings), file=sys.stderr)
+    # The process's one state store (job locks, used confirmations, request budget); its server closes it.
+    from qovery_job_mcp.wiring import open_state_store
+
+    store = open_state_store(settings)
+    if settings.state_store.url is not None:  # its target never shows a password
+        logging.getLogger("qovery_job_mcp").info("shared state store: %s", store.target)
     if settings.transport == "rest":
         from qovery_job_mcp.operations import JobOperations
         from qovery_job_mcp.web.rest.app import serve_rest
+        from qovery_job_mcp.wiring import job_locks
 
-        serve_rest(settings, JobOperations(build_client(settings)), **uvicorn_choices)
+        operations = JobOperations(build_client(settings, store), locks=job_locks(settings, store))
+        serve_rest(settings, operations, store, **uvicorn_choices)
         return
     with startup_objects():
-        server = _build(settings)
+        server = _build(settings, store)
     if settings.transport == "stdio":
         from qovery_job_mcp.mcp_server.stdio import run_stdio
 
@@ -108,18 +129,18 @@ def serve(settings: Settings, **uvicorn_choices: Any) -> None:
     serve_http(server, settings, **uvicorn_choices)
 
 
-def build_client(settings: Settings) -> QoveryClient:
+def build_client(settings: Settings, store: StateStore | None = None) -> QoveryClient:
     """The composition root's one choice of backend: the in-process simulation, or Qovery."""
     if settings.demo:
         from qovery_job_mcp.demo import demo_client
 
-        return demo_client(settings)
+        return demo_client(settings, store)
     from qovery_job_mcp.wiring import client_from_settings
 
-    return client_from_settings(settings)
+    return client_from_settings(settings, store=store)
 
 
-def _build(settings: Settings) -> JobServer:
+def _build(settings: Settings, store: StateStore) -> JobServer:
     from qovery_job_mcp.mcp_server.server import INSTRUCTIONS, build_server
     from qovery_job_mcp.mcp_server.tools._render import no_caller_credential
 
@@ -136,7 +157,8 @@ def _build(settings: Settings) -> JobServer:
         resolve_credential = caller_credential_from_context
     return build_server(
         settings,
-        client=build_client(settings),
+        client=build_client(settings, store),
         instructions=instructions,
         resolve_credential=resolve_credential,
+        store=store,
     )

@@ -14,6 +14,7 @@ from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.simulation.api import SimulatedQovery
 from qovery_job_mcp.simulation.data import DEMO_API_KEY, DEMO_JOBS
 from qovery_job_mcp.simulation.faults import ALL_FAULTS, ChaosPolicy
+from qovery_job_mcp.store.base import StateStore
 from qovery_job_mcp.wiring import client_from_settings
 
 
@@ -24,10 +25,10 @@ def demo_chaos(settings: Settings) -> ChaosPolicy | None:
     return ChaosPolicy(rate=settings.demo_faults, seed=settings.demo_seed, kinds=ALL_FAULTS)
 
 
-def demo_client(settings: Settings) -> QoveryClient:
+def demo_client(settings: Settings, store: StateStore | None = None) -> QoveryClient:
     """A client of the in-process simulation, with the simulation's own key: never a real one."""
     transport = httpx.ASGITransport(app=SimulatedQovery(chaos=demo_chaos(settings)).app)
-    return client_from_settings(settings, transport=transport, credential=DEMO_API_KEY)
+    return client_from_settings(settings, transport=transport, credential=DEMO_API_KEY, store=store)
 
 
 def demo_instructions(instructions: str) -> str:

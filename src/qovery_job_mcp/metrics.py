@@ -48,6 +48,12 @@ def enabled() -> bool:
     return _metrics is not None
 
 
+def registry() -> Any:
+    """The registry /metrics exposes, for metrics kept by other modules (the state store's)."""
+    assert _metrics is not None, "metrics.enable() first"
+    return _metrics["registry"]
+
+
 def call_started() -> None:
     if _metrics is not None:
         _metrics["in_flight"].inc()

@@ -18,6 +18,20 @@ _JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
+def secrets_in_play(server_secrets: Iterable[str | None], credential: str | None) -> tuple[str, ...]:
+    """Every secret a text leaving this call may contain: the server's, the caller's, and its bare value.
+
+    A caller's credential arrives as `<Scheme> <value>`; Qovery may echo either form.
+    """
+    found = [s for s in server_secrets if s]
+    if credential:
+        found.append(credential)
+        bare = credential.partition(" ")[2]
+        if bare:
+            found.append(bare)
+    return tuple(found)
+
+
 def redact(text: str, secrets: Iterable[str | None]) -> str:
     """Replace every occurrence of each secret (ignoring empty or trivially short ones).
 

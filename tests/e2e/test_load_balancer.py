@@ -2,7 +2,9 @@
 
 What a platform team relies on when it runs one endpoint for many people: zero failed calls, zero
 lost, zero duplicated writes (every successful edit is exactly one PUT at the simulated Qovery),
-every replica served calls, and `/healthz` through the balancer answered 200 throughout.
+every replica served calls, and `/healthz` through the balancer answered 200 throughout. The
+replicas share a real redis-server as their state store (issue 21): every edit takes the job's lock
+there, and the request budget is counted there.
 
 HAProxy retries a request only when it cannot have been processed: the connection failed, or a
 draining replica answered 503 (the drain refuses new requests before reading them). A request a
@@ -33,10 +35,11 @@ import httpx
 import httpx2
 import pytest
 
-from tests.support.constants import API_KEY, NIGHTLY
+from tests.support.constants import API_KEY, CLEANUP, MIGRATIONS, NIGHTLY
 from tests.support.helpers import PYTHON, installed_binary, subprocess_env
 from tests.support.http_server import http_client
 from tests.support.ports import free_port, wait_until_healthy
+from tests.support.redis_server import RedisServer, running_redis
 from tests.support.simulator import LiveQovery
 
 # Restarts take longer when the other test worker shares the two cores; the load lasts until they end.
@@ -47,6 +50,10 @@ CLIENTS = 32
 CALLS_PER_CLIENT = 32 if FULL else 10
 RESTART_ROUNDS = 2 if FULL else 1
 WRITE_EVERY = 5  # one call in five is a real edit
+#: The edits are spread over the three demo jobs: the shared lock serializes the edits of one job across
+#: every replica, and 32 clients editing one job as fast as they can would queue behind it for seconds.
+EDITED = (NIGHTLY, CLEANUP, MIGRATIONS)
+LOAD_BUDGET = 1_000_000
 
 
 def haproxy_binary() -> str:
@@ -145,9 +152,33 @@ backend replicas
 
 
 @pytest.fixture
-def balanced(qovery: LiveQovery) -> Iterator[tuple[str, list[Replica]]]:
+def shared_store() -> Iterator[RedisServer]:
+    with running_redis() as redis:
+        yield redis
+
+
+@pytest.fixture
+def unlimited(qovery: LiveQovery) -> Iterator[LiveQovery]:
+    """The simulator without Qovery's 1,000 an hour: the full run sends more (the budget is tested elsewhere)."""
+    limit = qovery.sim.rate_limit
+    assert limit is not None
+    documented, limit.limit = limit.limit, LOAD_BUDGET
+    try:
+        yield qovery
+    finally:
+        limit.limit = documented
+
+
+@pytest.fixture
+def balanced(unlimited: LiveQovery, shared_store: RedisServer) -> Iterator[tuple[str, list[Replica]]]:
     binary = haproxy_binary()
-    env = subprocess_env(QOVERY_API_KEY=API_KEY, QOVERY_API_URL=qovery.url, QOVERY_MCP_CONFIRM="off")
+    env = subprocess_env(
+        QOVERY_API_KEY=API_KEY,
+        QOVERY_API_URL=unlimited.url,
+        QOVERY_MCP_CONFIRM="off",
+        QOVERY_MCP_STATE_STORE=shared_store.url,
+        QOVERY_MCP_REQUEST_BUDGET=str(LOAD_BUDGET),
+    )
     replicas = [Replica(free_port(), env) for _ in range(3)]
     front = free_port()
     servers = "\n".join(f"    server r{i} 127.0.0.1:{r.port} check" for i, r in enumerate(replicas))
@@ -237,7 +268,7 @@ async def _calls(base: str, number: int, mode: str, tally: Tally, restarts_over:
             tally.attempted += 1
             if call % WRITE_EVERY == WRITE_EVERY - 1:
                 arguments: dict[str, Any] = {
-                    "job_id": NIGHTLY,
+                    "job_id": EDITED[number % len(EDITED)],
                     "body": {"description": f"client {number} call {call}"},
                 }
                 result = await client.call_tool("edit-job", arguments)

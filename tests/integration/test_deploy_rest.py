@@ -160,3 +160,24 @@ def test_read_only_refuses_the_writes_with_405(served: Rest) -> None:
         problem = problem_of(http.post(f"/v1/job/{NIGHTLY}/stop"), 405)
         assert "read-only" in problem["detail"]
         assert http.get(f"/v1/job/{NIGHTLY}/deployments").status_code == 200
+
+
+def test_a_key_split_by_the_line_cut_never_comes_out_over_rest(served: Rest, rest: httpx.Client) -> None:
+    latest = served.world.sim.deployments.latest(NIGHTLY)
+    assert latest is not None
+    latest.lines.append((1.0, "info", "x" * 490 + API_KEY, None))
+    latest.lines.append((1.0, "info", "env \\u0071" + API_KEY[1:], None))
+    answer = rest.get(f"/v1/job/{NIGHTLY}/logs", params={"lines": "500"})
+    assert answer.status_code == 200, answer.text
+    assert API_KEY[:8] not in answer.text
+    assert API_KEY[1:] not in answer.text
+
+
+def test_a_500_to_the_deploy_is_unknown_not_a_problem_inviting_a_retry(
+    served: Rest, rest: httpx.Client
+) -> None:
+    served.world.sim.fail_next("deploy", Fault(status=500, body='{"detail":"oops"}', method="POST"))
+    answer = rest.post(f"/v1/job/{NIGHTLY}/deploy", json={"image_tag": "1.9.0", "wait_seconds": 30})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["outcome"] == "unknown"
+    assert served.world.posts() == [f"/job/{NIGHTLY}/deploy"]

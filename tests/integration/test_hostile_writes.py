@@ -217,7 +217,6 @@ def test_6_a_deadline_below_the_timeout_is_refused_at_start() -> None:
         load_settings([], {"QOVERY_API_KEY": API_KEY, "QOVERY_TIMEOUT": "10", "QOVERY_DEADLINE": "3"})
 
 
-@pytest.mark.xfail(strict=True, reason=f"issue 19 #8: {PHASE_2}")
 async def test_8_a_yes_cannot_be_replayed(upstream: tuple[Hostile, str], fake_time: FakeTime) -> None:
     hostile, url = upstream
     yes = Yes()
@@ -238,13 +237,15 @@ async def test_8_a_yes_cannot_be_replayed(upstream: tuple[Hostile, str], fake_ti
         version = done.structured_content["version"]
         await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": undo, "expected_version": version})
         assert hostile.count("PUT") == 2
-        await client.call_tool(
+        replayed = await client.call_tool(
             "edit-job",
             {"job_id": NIGHTLY, "body": body},
             input_responses=answer,
             request_state=first.request_state,
         )
     assert hostile.count("PUT") == 2, "the first yes was replayed"
+    assert replayed.is_error
+    assert "already answered and cannot be used twice; nothing was sent" in text_of(replayed)
     assert hostile.jobs[NIGHTLY]["description"] != "first"
 
 

@@ -17,7 +17,7 @@ import pytest
 from mcp import Client
 from starlette.types import ASGIApp
 
-from qovery_job_mcp.config import Settings
+from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.server import build_server
 from qovery_job_mcp.operations import JobOperations
 from qovery_job_mcp.operations.deploy import DeployOperations
@@ -97,7 +97,11 @@ def deploy_rest_app(settings: Settings, fake_time: FakeTime) -> ASGIApp:
     """The REST app with these settings, its Qovery client and its waits on `fake_time`."""
     operations = JobOperations(make_qovery_client(settings, fake_time))
     deploy = DeployOperations(
-        operations.client, locks=operations.locks, sleep=fake_time.sleep, clock=fake_time.clock
+        operations.client,
+        locks=operations.locks,
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+        secrets=server_secrets(settings),
     )
     return build_rest_app(settings, operations, deploy)
 

@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from qovery_job_mcp.simulation.api import SimulatedQovery
+from qovery_job_mcp.simulation.rate_limit import RateLimit
 from tests.support.constants import API_KEY, JWT
 from tests.support.loopback import serve_on_loopback
 
@@ -139,14 +140,15 @@ def simulated_qovery(
     *,
     wrap: Callable[[Any], Any] | None = None,
     clock: Callable[[], float] | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> Iterator[LiveQovery]:
     """The simulated Qovery API on a free loopback port, stopped on exit: the one way tests stand it up.
 
     `wrap` puts an ASGI middleware of the test's own (a port recorder, say) in front of it; `clock` times
-    simulated deployments (a test's fake clock).
+    simulated deployments (a test's fake clock); `rate_limit` replaces Qovery's documented 1,000 an hour.
     """
     timing = {} if clock is None else {"clock": clock}  # the deployments' clock: injected time, never slept
-    sim = RecordingSimulator(api_tokens=api_tokens, jwts=jwts, **timing)
+    sim = RecordingSimulator(api_tokens=api_tokens, jwts=jwts, rate_limit=rate_limit, **timing)
     app = sim.app if wrap is None else wrap(sim.app)
     with serve_on_loopback(app) as url:
         yield LiveQovery(sim, url, app)

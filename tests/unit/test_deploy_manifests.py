@@ -87,6 +87,44 @@ def test_the_secret_holds_what_the_deployment_reads_and_the_server_knows() -> No
 
 
 def test_the_container_arguments_are_a_start_the_server_accepts() -> None:
-    env = {e["name"]: e.get("value") or "x" * 64 for e in container()["env"]}
+    secrets = DOCS["Secret"]["stringData"]
+    env = {e["name"]: e.get("value") or secrets.get(e["name"]) or "x" * 64 for e in container()["env"]}
     settings = load_settings(container()["args"], env)
     assert (settings.transport, settings.host, settings.stateless) == ("http", "0.0.0.0", True)
+
+
+REDIS = MANIFESTS / "redis"
+
+
+def redis_documents() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(REDIS.glob("*.yaml")):
+        if path.name != "kustomization.yaml":
+            found[yaml.safe_load(path.read_text())["kind"]] = yaml.safe_load(path.read_text())
+    return found
+
+
+def test_the_optional_redis_validates_and_is_what_the_secret_points_at() -> None:
+    redis = redis_documents()
+    assert set(redis) == {"StatefulSet", "Service"}
+    for document in redis.values():
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+    listed = yaml.safe_load((REDIS / "kustomization.yaml").read_text())["resources"]
+    assert sorted(listed) == sorted(p.name for p in REDIS.glob("*.yaml") if p.name != "kustomization.yaml")
+    setting = load_settings(
+        [],
+        {
+            "QOVERY_MCP_STATE_STORE": DOCS["Secret"]["stringData"]["QOVERY_MCP_STATE_STORE"],
+            "QOVERY_API_KEY": "qov_x",
+        },
+    ).state_store
+    assert setting.kind == "redis"
+    assert (
+        setting.target
+        == f"redis://{redis['Service']['metadata']['name']}:{redis['Service']['spec']['ports'][0]['port']}/0"
+    )
+    [server] = redis["StatefulSet"]["spec"]["template"]["spec"]["containers"]
+    assert (
+        server["args"][server["args"].index("--maxmemory-policy") + 1] == "noeviction"
+    )  # an evicted lock is lost
+    assert server["securityContext"]["readOnlyRootFilesystem"] is True

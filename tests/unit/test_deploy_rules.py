@@ -75,8 +75,8 @@ def test_accepted_deploy_arguments(
         (NIGHTLY, {"image_tag": "1.9.0", "git_commit_id": SHA}, "not both"),
         (MIGRATIONS, {"git_commit_id": SHA[:7]}, "full 40-character commit SHA"),
         (MIGRATIONS, {"git_commit_id": "main"}, "full 40-character commit SHA"),
-        (NIGHTLY, {"image_tag": ""}, "non-empty tag"),
-        (NIGHTLY, {"image_tag": 190}, "non-empty tag"),
+        (NIGHTLY, {"image_tag": ""}, "must be an image tag"),
+        (NIGHTLY, {"image_tag": 190}, "must be an image tag"),
         (NIGHTLY, {"force_event": "START"}, "has no START event (it has CRON)"),
         (NIGHTLY, {"force_event": "cron"}, "must be one of START, STOP, DELETE, CRON"),
         (MIGRATIONS, {"force_event": "CRON"}, "has no CRON event (it has START)"),
@@ -144,6 +144,14 @@ def status(state: str, action_status: str = "ONGOING", request_id: str | None = 
 )
 def test_outcome(seen: dict[str, Any], executing: bool, expected: str) -> None:
     assert rules.outcome_of(seen, seen_executing=executing, request_id="r1") == expected
+
+
+def test_a_status_still_naming_the_execution_before_the_write_is_not_its_end() -> None:
+    stale = {"state": "DEPLOYMENT_ERROR", "deployment_request_id": None, "execution_id": "e57"}
+    assert rules.outcome_of(stale, seen_executing=False, execution_before="e57") == "still-running"
+    assert rules.outcome_of(
+        {**stale, "execution_id": "e58"}, seen_executing=False, execution_before="e57"
+    ) == ("failed")
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,12 @@ from qovery_job_mcp.config.parsers import (
     names_from,
     seconds,
     state_key,
+    state_store,
     text,
     whole_number,
 )
 from qovery_job_mcp.config.settings import DEFAULT_API_URL, TRANSPORT_ALIASES
+from qovery_job_mcp.config.store_setting import MEMORY, StoreSetting
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,12 @@ OPTIONS: tuple[Option, ...] = (
            help="No server-side MCP session: any replica can answer any request."),
     Option("json_response", ("QOVERY_MCP_JSON_RESPONSE",), boolean, flag="--json-response", switch=True,
            default=False, help="Answer with plain JSON bodies instead of SSE streams."),
+    Option("state_store", ("QOVERY_MCP_STATE_STORE",), state_store, flag="--state-store", secret=True,
+           default=StoreSetting(MEMORY), shown_default="memory",
+           help="Where replicas share job locks, used confirmations and Qovery's request budget: memory (one "
+           "process) or a redis:// or rediss:// URL (every replica the same; docs/state-store.md)."),
+    Option("request_budget", ("QOVERY_MCP_REQUEST_BUDGET",), whole_number(1, 10**9), default=1000,
+           help="Qovery requests per hour per credential, shared by every replica that shares the state store."),
     Option("shutdown_grace", ("QOVERY_MCP_SHUTDOWN_GRACE",), seconds, default=10.0,
            help="Seconds calls in flight get to finish after SIGTERM."),
     Option("max_sessions", ("QOVERY_MCP_MAX_SESSIONS",), whole_number(1, 1_000_000), default=1000,

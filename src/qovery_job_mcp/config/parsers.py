@@ -18,8 +18,17 @@ from qovery_job_mcp.config.settings import (
     TRUE_WORDS,
     ConfigError,
 )
+from qovery_job_mcp.config.store_setting import StoreSetting, parse_state_store
 
 Parser = Callable[[str, str], Any]
+
+
+def state_store(raw: str, name: str) -> StoreSetting:
+    """`memory` or a redis:// / rediss:// URL; the refusal shows the URL without its password."""
+    try:
+        return parse_state_store(raw, name)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def boolean(raw: str, name: str) -> bool:

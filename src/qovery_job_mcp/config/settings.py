@@ -13,6 +13,7 @@ from typing import Literal
 
 from qovery_job_mcp import __version__
 from qovery_job_mcp.catalog import DEFAULT_TOOLSETS, select_operations
+from qovery_job_mcp.config.store_setting import MEMORY, StoreSetting
 
 Transport = Literal["stdio", "http", "rest"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -20,6 +21,8 @@ ConfirmPolicy = Literal["delete", "writes", "strict", "off"]
 AuthScheme = Literal["Token", "Bearer"]
 
 DEFAULT_API_URL = "https://api.qovery.com"
+#: The default state store: this process's memory (one process needs nothing shared).
+IN_PROCESS = StoreSetting(MEMORY)
 DEFAULT_PORTS: dict[str, int] = {"stdio": 0, "http": 9090, "rest": 8080}
 TRANSPORT_ALIASES: dict[str, Transport] = {
     "stdio": "stdio",
@@ -89,6 +92,10 @@ class Settings:
     shutdown_grace: float = 10.0
     #: The most stateful MCP sessions open at once: a flood of made-up tokens cannot hold more (503, Retry-After).
     max_sessions: int = 1000
+    #: Where replicas share job locks, used confirmations and the request budget (its repr hides a password).
+    state_store: StoreSetting = IN_PROCESS
+    #: Qovery requests per hour per credential (Qovery documents 1,000 per API token).
+    request_budget: int = 1000
 
     @property
     def effective_port(self) -> int:
@@ -125,5 +132,11 @@ class Settings:
 
 def server_secrets(settings: Settings) -> tuple[str, ...]:
     """Every secret this server holds: each adapter scrubs all of them from whatever leaves the process."""
-    held = (settings.api_key, settings.auth_token, settings.state_key, settings.metrics_token)
+    held = (
+        settings.api_key,
+        settings.auth_token,
+        settings.state_key,
+        settings.metrics_token,
+        settings.state_store.password,
+    )
     return tuple(secret for secret in held if secret)

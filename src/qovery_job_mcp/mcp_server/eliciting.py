@@ -7,7 +7,9 @@ The user sees a form with exactly one boolean property, `confirm`:
 - 2026-07-28: `ask` returns an `Answer` whose `input_required` (an `InputRequiredResult` carrying the elicitation
   and a `requestState`, sealed by sealing.StateSealer) the tool returns as its result. The client asks the user
   and calls the tool again with the answer and the state echoed; on that call `ask` reads both back and checks the
-  state against the question rebuilt from the job as it is then.
+  state against the question rebuilt from the job as it is then. Each state carries a random nonce, and
+  an answered state is used once: `McpConfirmer` records its nonce in the state store (single_use.py)
+  before reading the answer, so a second answer with the same state, on any replica, sends nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
+from secrets import token_urlsafe
 from typing import Any, Final
 
 import anyio
@@ -26,6 +29,7 @@ from mcp.types.version import is_version_at_least
 
 from qovery_job_mcp.mcp_server.confirm_sentences import Answer, Outcome, answer_for, refused_answer
 from qovery_job_mcp.mcp_server.sealing import REFUSED, compact
+from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.operations.confirming import Question, Reply, Verdict, changed_keys
 from qovery_job_mcp.redaction import redact
 
@@ -77,13 +81,20 @@ class McpConfirmer:
 
     `secrets` are the ones in play for this call: the question quotes the job's name and values as Qovery sent
     them, so it is scrubbed (`scrubbed`) before either era's form carries it to the client (and the SDK's DEBUG log).
+    `used` records answered states (single_use.py): a state answered before is refused, nothing sent.
     """
 
-    def __init__(self, ctx: Context[Any, Any], secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, ctx: Context[Any, Any], secrets: tuple[str, ...] = (), used: UsedStates | None = None
+    ) -> None:
         self.ctx = ctx
         self.secrets = secrets
+        self.used = used
 
     async def confirm(self, question: Question) -> Reply:
+        nonce = answered_nonce(self.ctx) if self.used is not None else None
+        if self.used is not None and nonce is not None:
+            await self.used.first_answer(nonce)  # StateAlreadyUsedError: this yes (or no) was given before
         answer = await ask(self.ctx, scrubbed(question, self.secrets))
         if answer.outcome is Outcome.PENDING:
             return Reply(Verdict.PENDING, answer.message, pending=answer.input_required)
@@ -167,6 +178,23 @@ async def ask(
     return answer
 
 
+def answered_nonce(ctx: Context[Any, Any]) -> str | None:
+    """The nonce of the state this call answers (a 2026-07-28 retry carrying a state and an answer), else None."""
+    try:
+        _ = ctx.request_context  # no client attached to this call: nothing to answer
+    except ValueError:
+        return None
+    state = ctx.request_state
+    if state is None or INPUT_KEY not in (ctx.input_responses or {}):
+        return None
+    try:
+        decoded = json.loads(state)
+    except ValueError:
+        return None
+    nonce = decoded.get("nonce") if isinstance(decoded, dict) else None
+    return nonce if isinstance(nonce, str) else None
+
+
 def _schema() -> dict[str, Any]:
     """A fresh copy of `CONFIRM_SCHEMA` for each request."""
     schema: dict[str, Any] = json.loads(compact(CONFIRM_SCHEMA))
@@ -186,6 +214,7 @@ def _pending(question: Question) -> Answer:
         "tool": question.tool,
         "job": question.job.id,
         "binding": dict(question.binding),
+        "nonce": token_urlsafe(16),
     }
     form = ElicitRequestFormParams(message=question.message(), requested_schema=_schema())
     result = InputRequiredResult(
@@ -210,6 +239,7 @@ def _read_back(ctx: Context[Any, Any], question: Question, state: str) -> Answer
         or not isinstance(decoded.get("tool"), str)
         or not isinstance(decoded.get("job"), str)
         or not isinstance(binding, dict)
+        or not isinstance(decoded.get("nonce"), str)
     ):
         return answer_for(Outcome.STATE_UNREADABLE, question)
     if decoded["tool"] != question.tool or decoded["job"] != question.job.id:

@@ -21,6 +21,7 @@ from qovery_job_mcp.config import Settings
 from qovery_job_mcp.mcp_server.sessions import EndRefusedSessions
 from qovery_job_mcp.web.access import AccessMiddleware, AccessPolicy, metrics_endpoint
 from qovery_job_mcp.web.credentials import credential_from_headers
+from qovery_job_mcp.web.health import health_document
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -39,8 +40,10 @@ def caller_credential_from_context(ctx: Context[Any, Any] | None) -> str | None:
 
 
 def build_http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
+    store = getattr(server, "store", None)  # JobServer's state store: its state is part of /healthz
+
     async def healthz(_: Request) -> Response:
-        return JSONResponse(settings.health("http"))
+        return JSONResponse(await health_document(settings, "http", store))
 
     server.custom_route("/healthz", methods=["GET"])(healthz)
     server.custom_route("/metrics", methods=["GET"])(metrics_endpoint(settings))

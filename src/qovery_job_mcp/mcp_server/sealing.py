@@ -115,6 +115,11 @@ class StateSealer:
         self.ttl = ttl
         self._clock = clock
 
+    @property
+    def lifetime(self) -> float:
+        """How long after it was sealed a state can still be accepted somewhere (a replica's clock may trail)."""
+        return self.ttl + _FUTURE_SKEW
+
     def request_state_security(self) -> RequestStateSecurity:
         """The policy to hand `MCPServer(..., request_state_security=...)`; replicas need the same server name."""
         return RequestStateSecurity(codec=self, ttl=self.ttl + _SDK_GRACE)

@@ -18,13 +18,15 @@ from qovery_job_mcp.boundary import audit_refused, secrets_in_play
 from qovery_job_mcp.config import Settings, server_secrets
 from qovery_job_mcp.mcp_server.guides import register_prompts, register_resources
 from qovery_job_mcp.mcp_server.sealing import StateSealer
+from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.mcp_server.tools import ToolDeps, tools_for
 from qovery_job_mcp.mcp_server.tools._render import CredentialResolver, no_caller_credential
 from qovery_job_mcp.operations import JobOperations, check_arguments, refusals_for
 from qovery_job_mcp.operations.deploy import Clock, DeployOperations, Sleep
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.errors import InvalidInputError
-from qovery_job_mcp.wiring import client_from_settings
+from qovery_job_mcp.store.base import StateStore
+from qovery_job_mcp.wiring import client_from_settings, job_locks, open_state_store
 
 SERVER_NAME = "qovery-job-mcp"
 INSTRUCTIONS = """Tools for Qovery jobs (cron and lifecycle containers deployed by Qovery to Kubernetes). Every tool
@@ -47,6 +49,8 @@ class JobServer(MCPServer[Any]):
     """
 
     refusals: Mapping[str, str] = MappingProxyType({})
+    #: The process's state store (locks, used confirmations, request budget), for /healthz.
+    store: StateStore | None = None
     _schemas: Mapping[str, dict[str, Any]] | None = None
     #: Who calls and which secrets are in play, for the audit line of a write refused before it runs.
     deps: ToolDeps | None = None
@@ -131,16 +135,21 @@ def build_server(
     sealer: StateSealer | None = None,
     sleep: Sleep | None = None,
     clock: Clock | None = None,
+    store: StateStore | None = None,
 ) -> JobServer:
     """The MCP server for these settings; the wiring passes the client (the demo's, a test's) and instructions.
 
     `sealer` seals confirmation state (tests pass one with a fake clock); by default it is keyed
     by QOVERY_MCP_STATE_KEY, or by a fresh key for this process when that is unset. `sleep` and `clock` time the
-    deploy toolset's waits (tests pass fake ones).
+    deploy toolset's waits (tests pass fake ones). `store` is the process's state store (cli.py opens it once; by
+    default one is opened from the settings): the job locks, the single-use record of confirmations, and the
+    client's request budget when the client is built here. The server closes both at shutdown.
     """
-    client = client or client_from_settings(settings)
+    store = store or open_state_store(settings)
+    client = client or client_from_settings(settings, store=store)
     if sealer is None:
         sealer = StateSealer(settings.state_key.encode() if settings.state_key else None)
+    state_store = store
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[None]:
@@ -148,13 +157,18 @@ def build_server(
             yield None
         finally:
             await client.aclose()
+            await state_store.close()
 
     names = settings.offered_tools
-    operations = JobOperations(client, confirm=settings.confirm)
+    operations = JobOperations(client, confirm=settings.confirm, locks=job_locks(settings, store))
     deploy = None
     if "deploy" in settings.toolsets:
         deploy = DeployOperations(
-            client, confirm=settings.confirm, locks=operations.locks, **_timing(sleep=sleep, clock=clock)
+            client,
+            confirm=settings.confirm,
+            locks=operations.locks,
+            secrets=server_secrets(settings),
+            **_timing(sleep=sleep, clock=clock),
         )
     deps = ToolDeps(
         operations=operations,
@@ -162,6 +176,7 @@ def build_server(
         secrets=server_secrets(settings),
         transport=settings.transport,
         deploy_operations=deploy,
+        used_states=UsedStates(store, sealer.lifetime),
     )
     server = JobServer(
         SERVER_NAME,
@@ -174,6 +189,7 @@ def build_server(
         request_state_security=sealer.request_state_security(),
         tools=tools_for(deps, names),
     )
+    server.store = store
     server.refusals = refusals_for(names, read_only=settings.read_only, toolsets=settings.toolsets)
     server.deps = deps
     register_resources(server, deps, names)

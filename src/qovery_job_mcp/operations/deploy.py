@@ -9,7 +9,6 @@ into one verdict with `previous`, `rollback` and, on failure, a log tail.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -22,6 +21,9 @@ from qovery_job_mcp.operations import deploy_logs as logs
 from qovery_job_mcp.operations import deploy_rules as rules
 from qovery_job_mcp.operations.confirming import NEVER_ASKS, Confirmer, Passthrough
 from qovery_job_mcp.operations.deploy_calls import DeployCalls
+from qovery_job_mcp.operations.deploy_progress import Clock as Clock  # the server's import
+from qovery_job_mcp.operations.deploy_progress import Progress as Progress  # the tools' type
+from qovery_job_mcp.operations.deploy_progress import steady_progress
 from qovery_job_mcp.operations.deploy_writes import DeploySteps, StopSteps
 from qovery_job_mcp.operations.locks import InProcessJobLocks, JobLocks
 from qovery_job_mcp.operations.validation import validate_job_id
@@ -29,11 +31,9 @@ from qovery_job_mcp.operations.write_flow import run_write
 from qovery_job_mcp.qovery.client import QoveryClient, restart_deadline
 from qovery_job_mcp.qovery.deployments import DeploymentList, DeployResult, JobLogs, StopResult
 from qovery_job_mcp.qovery.errors import ConflictError, JobError, RateLimitedError
+from qovery_job_mcp.redaction import secrets_in_play
 
 Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
-#: Told (elapsed seconds, wait_seconds, message) at each state change while a call waits.
-Progress = Callable[[float, float, str], Awaitable[None]]
 DEFAULT_DEPLOYMENT_LIMIT = 10
 MAX_DEPLOYMENT_LIMIT = 20
 DEFAULT_LOG_LINES = 100
@@ -42,7 +42,8 @@ MAX_LOG_LINES = 500
 
 class DeployOperations:
     """One per process. `confirm` and `locks` are the write flow's (share `locks` with `JobOperations` so an
-    edit and a deploy of one job never interleave); `sleep`/`clock` time the waiting (tests inject them)."""
+    edit and a deploy of one job never interleave); `sleep`/`clock` time the waiting (tests inject them);
+    `secrets` are the server's, scrubbed from every log line before it is cut."""
 
     def __init__(
         self,
@@ -52,8 +53,12 @@ class DeployOperations:
         locks: JobLocks | None = None,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.calls = DeployCalls(client)
+        #: The server's secrets (config.server_secrets): log lines are scrubbed of them, and of the caller's
+        #: credential, before they are cut (deploy_logs).
+        self.secrets = secrets
         self.confirm = confirm
         self.locks: JobLocks = locks or InProcessJobLocks()
         self._sleep = sleep
@@ -72,6 +77,30 @@ class DeployOperations:
         progress: Progress | None = None,
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
+    ) -> DeployResult | Passthrough:
+        with steady_progress(progress, wait_seconds) as steady:
+            return await self._deploy_job(
+                job_id,
+                image_tag=image_tag,
+                git_commit_id=git_commit_id,
+                force_event=force_event,
+                wait_seconds=wait_seconds,
+                progress=steady,
+                credential=credential,
+                confirmer=confirmer,
+            )
+
+    async def _deploy_job(
+        self,
+        job_id: Any,
+        *,
+        image_tag: Any,
+        git_commit_id: Any,
+        force_event: Any,
+        wait_seconds: Any,
+        progress: Progress | None,
+        credential: str | None,
+        confirmer: Confirmer,
     ) -> DeployResult | Passthrough:
         job_id = validate_job_id(job_id)
         audit_note(job_id=job_id)
@@ -113,7 +142,9 @@ class DeployOperations:
             audit_note(deployment_request_id=status.get("deployment_request_id"))
             lost = rules.FOUND_AFTER_LOST_ANSWER
         assert status is not None
-        outcome, status = await self._follow(job, status, wait, progress, credential)
+        outcome, status, stopped = await self._follow(
+            job, status, wait, progress, credential, execution_before=plan.newest_before
+        )
         result: DeployResult = {
             **base,
             "outcome": outcome,
@@ -126,9 +157,9 @@ class DeployOperations:
         if outcome == "failed":
             result["log_tail"] = dict(await self._tail(job, status.get("execution_id"), credential))
         verdict = rules.deploy_verdict(
-            job, plan.call, outcome, status, result.get("log_tail"), result["rollback"]
+            job, plan.call, outcome, status, result.get("log_tail"), result["rollback"], plan.newest_before
         )
-        result["message"] = lost + verdict
+        result["message"] = lost + verdict + stopped
         return result
 
     # -- stop-job --------------------------------------------------------------------------------
@@ -141,6 +172,20 @@ class DeployOperations:
         progress: Progress | None = None,
         credential: str | None = None,
         confirmer: Confirmer = NEVER_ASKS,
+    ) -> StopResult | Passthrough:
+        with steady_progress(progress, wait_seconds) as steady:
+            return await self._stop_job(
+                job_id, wait_seconds=wait_seconds, progress=steady, credential=credential, confirmer=confirmer
+            )
+
+    async def _stop_job(
+        self,
+        job_id: Any,
+        *,
+        wait_seconds: Any,
+        progress: Progress | None,
+        credential: str | None,
+        confirmer: Confirmer,
     ) -> StopResult | Passthrough:
         job_id = validate_job_id(job_id)
         audit_note(job_id=job_id)
@@ -167,8 +212,8 @@ class DeployOperations:
         if sent.trouble == "declined":
             return {**base, "outcome": "declined", "message": sent.message}
         if sent.trouble == "conflict":
-            current, _ = await self.calls.status(job_id, credential)
-            if current.get("state") == "STOPPED":
+            current = await self._status_or_none(job_id, credential)
+            if current is not None and current.get("state") == "STOPPED":
                 audit_note(outcome="applied", reason="already-stopped", status=None)
                 return {
                     **base,
@@ -182,7 +227,7 @@ class DeployOperations:
             return {**base, "outcome": "unknown", "message": await self._lost("stop", job_id, credential)}
         status = sent.status
         assert status is not None
-        outcome, status = await self._follow(job, status, wait, progress, credential)
+        outcome, status, stopped = await self._follow(job, status, wait, progress, credential)
         done = {"succeeded": "is stopped", "failed": f"failed to stop ({status.get('state')})"}
         return {
             **base,
@@ -194,7 +239,7 @@ class DeployOperations:
             "message": f"Job {job['name']!r} {done[outcome]}."
             if outcome in done
             else f"Qovery accepted the stop of job {job['name']!r}; it is {rules.state_since(status)}. "
-            "get-job-status will tell the end.",
+            f"get-job-status will tell the end.{stopped}",
         }
 
     # -- reads -----------------------------------------------------------------------------------
@@ -245,7 +290,8 @@ class DeployOperations:
         chosen = logs.select_lines(
             entries, job_id, execution_id=execution_id, lines=count, errors_only=only_errors
         )
-        shown = [logs.compact_line(line) for line in chosen["lines"]]
+        scrub = secrets_in_play(self.secrets, credential)
+        shown = [logs.compact_line(line, scrub) for line in chosen["lines"]]
         if not shown:
             what = "error lines" if only_errors else "lines"
             message = (
@@ -272,13 +318,22 @@ class DeployOperations:
         wait: int,
         progress: Progress | None,
         credential: str | None,
-    ) -> tuple[rules.Outcome, dict[str, Any]]:
-        """Read the status until a final state or the end of the wait: one request at a time, backing off."""
+        *,
+        execution_before: str | None = None,
+    ) -> tuple[rules.Outcome, dict[str, Any], str]:
+        """Read the status until a final state or the end of the wait: one request at a time, backing off.
+
+        Returns the outcome, the last status read, and why the wait stopped early ("" when it did not). The write
+        was accepted before this runs, so a status that cannot be read (a 5xx after the client's retries, an
+        unreadable answer) ends the wait with a sentence, never an error a caller would answer by sending again.
+        """
         started = self._clock()
         job_id, name = str(job["id"]), f"Job {job.get('name')!r}"
         request_id = status.get("deployment_request_id")
         seen_executing = status.get("state") == "EXECUTING"
-        outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
+        outcome = rules.outcome_of(
+            status, seen_executing=seen_executing, request_id=request_id, execution_before=execution_before
+        )
         delay: float | None = None
         retry_after: float | None = None
         while outcome == "still-running":
@@ -293,13 +348,19 @@ class DeployOperations:
             except RateLimitedError as exc:
                 retry_after = exc.retry_after_seconds
                 continue
+            except JobError as exc:
+                return outcome, status, rules.wait_stopped_sentence(self._clock() - started, exc)
             if current.get("state") != status.get("state") and progress is not None:
-                with contextlib.suppress(Exception):  # progress is a courtesy: it never fails the call
-                    await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
+                await progress(self._clock() - started, float(wait), f"{name}: {current.get('state')}")
             status = current
             seen_executing = seen_executing or status.get("state") == "EXECUTING"
-            outcome = rules.outcome_of(status, seen_executing=seen_executing, request_id=request_id)
-        return outcome, status
+            outcome = rules.outcome_of(
+                status,
+                seen_executing=seen_executing,
+                request_id=request_id,
+                execution_before=execution_before,
+            )
+        return outcome, status, ""
 
     async def _tail(self, job: Mapping[str, Any], execution_id: Any, credential: str | None) -> logs.LogTail:
         try:
@@ -307,13 +368,18 @@ class DeployOperations:
         except JobError:
             return {"lines": [], "errors": [], "omitted": 0}
         mine = logs.select_lines(entries, str(job["id"]), execution_id=execution_id, lines=len(entries))
-        return logs.failure_tail(mine["lines"])
+        return logs.failure_tail(mine["lines"], secrets_in_play(self.secrets, credential))
+
+    async def _status_or_none(self, job_id: str, credential: str | None) -> dict[str, Any] | None:
+        """The status, to say what a 409 or a lost answer means; None when it cannot be read either (the
+        sentence then says so, instead of the status read's error hiding what happened to the write)."""
+        try:
+            return (await self.calls.status(job_id, credential))[0]
+        except JobError:
+            return None
 
     async def _conflict(self, what: str, job: Mapping[str, Any], credential: str | None) -> ConflictError:
-        try:
-            status, _ = await self.calls.status(str(job["id"]), credential)
-        except JobError:
-            status = None
+        status = await self._status_or_none(str(job["id"]), credential)
         return ConflictError(rules.conflict_sentence(what, job, status), upstream_status=409)
 
     async def _after_lost_answer(
@@ -330,8 +396,4 @@ class DeployOperations:
         return None
 
     async def _lost(self, what: str, job_id: str, credential: str | None) -> str:
-        try:
-            status: dict[str, Any] | None = (await self.calls.status(job_id, credential))[0]
-        except JobError:
-            status = None
-        return rules.lost_answer_sentence(what, status)
+        return rules.lost_answer_sentence(what, await self._status_or_none(job_id, credential))

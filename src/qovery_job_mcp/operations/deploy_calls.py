@@ -8,6 +8,7 @@ history to say what it can, never re-sending.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,14 +22,31 @@ from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
 #: Qovery keeps a service's 20 last deployments; the history is always read whole.
 HISTORY_PAGE_SIZE = 20
+#: Qovery documents an environment's last 1000 log lines; an answer with ten times that is not Qovery's, and is
+#: refused before its lines are validated one by one (300,000 lines held the event loop for seconds).
+MAX_ENVIRONMENT_LOG_LINES = 10_000
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError(text)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity, -Infinity
 
 
 def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
+    """The answer's JSON; NaN and Infinity (which no result can carry) make it unreadable here, where a
+    deploy can still say what it knows, not when the result is serialized after the deploy was sent."""
     try:
-        payload = response.json()
+        payload = response.json(parse_float=_finite, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. {consequence}"
+            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON, or holds "
+            f"NaN or Infinity. {consequence}"
         ) from None
     if nesting_exceeds(payload, MAX_NESTING):
         raise UnexpectedAnswerError(
@@ -45,6 +63,11 @@ class DeployCalls:
         self.client = client
 
     async def job(self, job_id: str, credential: str | None) -> dict[str, Any]:
+        """The job, read before any write: an answer naming another job stops the call before anything is sent.
+
+        Every later step (the status followed, the log lines kept) is about the job the caller named; a read that
+        answers for another one would have them follow that other job and report its end as this one's.
+        """
         response = await self.client.request("GET", f"/job/{job_id}", credential=credential)
         if response.status_code == 404:
             raise not_found_error(job_id)
@@ -63,7 +86,12 @@ class DeployCalls:
         return dict(payload), parse_retry_after(response.headers.get("Retry-After"))
 
     async def history(self, job_id: str, credential: str | None) -> list[dict[str, Any]]:
-        """The job's deployments, newest first (Qovery keeps the 20 last)."""
+        """The job's deployments, newest first (Qovery keeps the 20 last).
+
+        Only the entries whose `identifier.service_id` is this job are kept: another job's entry would otherwise
+        become this job's `previous` (and its `rollback` would deploy the other job's tag here), or the
+        execution whose logs get-job-logs shows.
+        """
         response = await self.client.request(
             "GET",
             f"/job/{job_id}/deploymentHistoryV2",
@@ -74,7 +102,11 @@ class DeployCalls:
             raise not_found_error(job_id)
         payload = _json(response, "deployment history")
         parse_answer(DeploymentHistoryPage, payload, "deployment history")
-        return [dict(entry) for entry in payload.get("results") or []]
+        return [
+            dict(entry)
+            for entry in payload.get("results") or []
+            if (entry.get("identifier") or {}).get("service_id") == job_id
+        ]
 
     async def environment_logs(self, environment_id: str, credential: str | None) -> list[dict[str, Any]]:
         response = await self.client.request(
@@ -83,6 +115,11 @@ class DeployCalls:
         if response.status_code == 404:
             return []
         payload = _json(response, "environment logs")
+        if isinstance(payload, list) and len(payload) > MAX_ENVIRONMENT_LOG_LINES:
+            raise UnexpectedAnswerError(
+                f"Qovery answered with {len(payload)} log lines for environment {environment_id}, where it keeps "
+                f"the last 1000; the answer was refused. {NOTHING_CHANGED}"
+            )
         parse_answer(EnvironmentLogList, payload, "environment logs")
         return [dict(line) for line in payload]
 

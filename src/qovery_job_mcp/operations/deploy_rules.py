@@ -13,12 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from qovery_job_mcp.qovery.errors import InvalidInputError, quote_input
+from qovery_job_mcp.qovery.errors import InvalidInputError, JobError, quote_input
 
 #: Qovery's JobForceEvent values.
 FORCE_EVENTS = ("START", "STOP", "DELETE", "CRON")
-#: A full git commit SHA-1: Qovery deploys a commit, not a branch or an abbreviation.
-FULL_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+#: A full git commit SHA-1: Qovery deploys a commit, not a branch or an abbreviation (matched whole: no "\n").
+FULL_SHA_RE = re.compile(r"[0-9a-f]{40}")
+#: A container image tag as registries define it: no spaces, no line breaks, no leading "." or "-". A tag is
+#: quoted in the confirmation question, so anything else could make the question say something it does not do.
+IMAGE_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 #: States after which nothing more happens to this deployment (the end of EXECUTING is handled apart).
 FINAL_STATES = frozenset({"DEPLOYED", "DEPLOYMENT_ERROR", "BUILD_ERROR", "STOPPED", "STOP_ERROR", "CANCELED"})
 SUCCESS_STATES = frozenset({"DEPLOYED", "STOPPED"})
@@ -97,10 +100,10 @@ def check_deploy_arguments(
             "Give image_tag or git_commit_id, not both: a job deploys one image tag or one commit. Nothing was sent."
         )
     if image_tag is not None:
-        if not isinstance(image_tag, str) or not image_tag.strip() or len(image_tag) > 128:
+        if not isinstance(image_tag, str) or not IMAGE_TAG_RE.fullmatch(image_tag):
             raise InvalidInputError(
-                f"image_tag must be a non-empty tag of at most 128 characters, got {quote_input(image_tag)}. "
-                "Nothing was sent."
+                "image_tag must be an image tag (letters, digits, '_', '.' and '-', at most 128 characters, not "
+                f"starting with '.' or '-'), got {quote_input(image_tag)}. Nothing was sent."
             )
         if kind != "image":
             raise InvalidInputError(
@@ -108,7 +111,7 @@ def check_deploy_arguments(
                 "Nothing was sent."
             )
     if git_commit_id is not None:
-        if not isinstance(git_commit_id, str) or not FULL_SHA_RE.match(git_commit_id.lower()):
+        if not isinstance(git_commit_id, str) or not FULL_SHA_RE.fullmatch(git_commit_id.lower()):
             raise InvalidInputError(
                 f"git_commit_id must be a full 40-character commit SHA, got {quote_input(git_commit_id)}; "
                 "list-last-job-commits shows them. Nothing was sent."
@@ -151,12 +154,12 @@ def check_whole_number(name: str, value: Any, low: int, high: int, default: int)
 
 
 #: What an execution id looks like: "<job id>-<n>-<epoch>" today; any id without a separator of paths.
-EXECUTION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
+EXECUTION_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
 
 def check_execution_id(value: Any) -> str | None:
     """An execution id as list-job-deployments shows it (None: the latest deployment's)."""
-    if value is None or (isinstance(value, str) and EXECUTION_ID_RE.match(value)):
+    if value is None or (isinstance(value, str) and EXECUTION_ID_RE.fullmatch(value)):
         return value
     raise InvalidInputError(
         f"execution_id must be an execution id from list-job-deployments, got {quote_input(value)}."
@@ -174,14 +177,24 @@ def check_flag(name: str, value: Any) -> bool:
 # -- waiting -------------------------------------------------------------------------------------
 
 
-def outcome_of(status: Mapping[str, Any], *, seen_executing: bool, request_id: str | None = None) -> Outcome:
+def outcome_of(
+    status: Mapping[str, Any],
+    *,
+    seen_executing: bool,
+    request_id: str | None = None,
+    execution_before: str | None = None,
+) -> Outcome:
     """Where a deployment stands from one status read: succeeded, failed, or still running.
 
     A status that names another deployment request (the previous one, before Qovery queued ours)
-    is not our end. A job run has ended once the state leaves EXECUTING; its action status decides.
+    is not our end; nor is one that still names `execution_before`, the newest execution in the
+    history before the write (Qovery's 202 may carry no request id, and its status may still be the
+    previous deployment's end). A job run has ended once the state leaves EXECUTING; its action status decides.
     """
     theirs = status.get("deployment_request_id")
     if request_id and theirs and theirs != request_id:
+        return "still-running"
+    if execution_before and status.get("execution_id") == execution_before:
         return "still-running"
     state = status.get("state")
     action_status = (status.get("status_details") or {}).get("status")
@@ -322,16 +335,24 @@ def lost_answer_sentence(what: str, status: Mapping[str, Any] | None, since: Any
     )
 
 
+def wait_stopped_sentence(elapsed: float, error: JobError) -> str:
+    """Why a wait ended before its time: the status could not be read. Only the error's kind and Qovery's HTTP
+    status are said (its detail may quote an upstream body); the write itself was accepted."""
+    http = f", HTTP {error.upstream_status}" if error.upstream_status else ""
+    return (
+        f" The wait stopped after {elapsed:.0f} s: the status could not be read ({error.title}{http}); "
+        "nothing more was sent."
+    )
+
+
 def conflict_sentence(what: str, job: Mapping[str, Any], status: Mapping[str, Any] | None) -> str:
     """Qovery's 409: another operation runs on the job; say which, and that nothing more was sent."""
     running = "another operation"
     if status:
-        details = status.get("status_details") or {}
-        action = details.get("action")
-        label = (
+        action = (status.get("status_details") or {}).get("action")
+        running = (
             f"a {action} ({state_since(status)})" if action not in (None, "UNKNOWN") else state_since(status)
         )
-        running = label
     return (
         f"Qovery refused the {what} of job {job.get('name')!r}: {running} is running on it (HTTP 409). "
         "Nothing more was sent; wait until it ends (get-job-status) and try again."
@@ -351,6 +372,7 @@ def deploy_verdict(
     status: Mapping[str, Any],
     tail: Mapping[str, Any] | None,
     rollback: Mapping[str, str] | None,
+    execution_before: str | None = None,
 ) -> str:
     """The one sentence a deploy ends with: how it ended, Qovery's reason on failure, the way back."""
     target = call.image_tag or call.git_commit_id
@@ -367,7 +389,10 @@ def deploy_verdict(
         return f"The {what} failed: {status.get('state')}.{why}{back}"
     if outcome == "succeeded":
         return f"The {what} ended: {status.get('state')}."
+    where = f"it is {state_since(status)}"
+    if execution_before is not None and status.get("execution_id") == execution_before:
+        where = f"its status still shows the previous deployment ({state_since(status)})"
     return (
-        f"Qovery accepted the {what}; it is {state_since(status)}. "
+        f"Qovery accepted the {what}; {where}. "
         "This is not an error: get-job-status or list-job-deployments will tell the end."
     )

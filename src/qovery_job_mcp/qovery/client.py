@@ -21,6 +21,7 @@ import anyio
 
 from qovery_job_mcp import metrics
 from qovery_job_mcp.qovery.errors import CredentialsError, OutcomeUnknownError, UnexpectedAnswerError
+from qovery_job_mcp.qovery.gate import RequestGate
 from qovery_job_mcp.qovery.retry_policy import RETRYABLE_STATUSES, RetryPolicy, Transient, parse_retry_after
 from qovery_job_mcp.qovery.transport import (
     DEFAULT_HEADERS,
@@ -114,6 +115,7 @@ class QoveryClient:
         auth_scheme: str | None = None,
         sleep: Sleep = anyio.sleep,
         clock: Clock = time.monotonic,
+        gate: RequestGate | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._credential = credential
@@ -129,6 +131,8 @@ class QoveryClient:
         self._clock = clock
         self._http: httpx.AsyncBaseTransport | None = None
         self._timeouts: dict[str, float | None] = {}
+        #: Asked before every attempt, told after every answer (request budget, fencing): qovery/gate.py.
+        self.gate = gate
 
     def _wire(self) -> httpx.AsyncBaseTransport:
         """The pooled transport, made on the first request (httpx and aiohttp are imported then)."""
@@ -233,6 +237,8 @@ class QoveryClient:
             budget = min(self.timeout, remaining())
             if budget <= 0:
                 raise deadline_passed_error(self.deadline, method)
+            if self.gate is not None:
+                await self.gate.before_attempt(method, secret)
             try:
                 with anyio.fail_after(budget):
                     response = await self._exchange(method, path, params, json_body, headers)
@@ -258,6 +264,8 @@ class QoveryClient:
                     unclear.append(not (refused or nothing_sent(exc)))
                     raise last[-1] from None
                 raise
+            if self.gate is not None:
+                await self.gate.after_answer(secret, response)
             status = response.status_code
             if status in RETRYABLE_STATUSES or (status >= 500 and not safe):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))

@@ -4,7 +4,8 @@ It backs `--demo` (in process, through httpx's ASGI transport) and every test (s
 loopback port). It behaves like Qovery where it matters to this server: `Token` for API tokens
 and `Bearer` only for JWTs, PUT replaces the whole job (omitted settings fall back to defaults,
 a missing cron timezone becomes Etc/UTC), 404/409/400 bodies as `{status, detail}`, DELETE 204.
-It can fault a seeded share of all requests with every kind of network and upstream failure
+It applies Qovery's documented rate limit (1,000 requests per hour per token, `X-RateLimit-*` headers,
+429 past it: rate_limit.py). It can fault a seeded share of all requests with every kind of network and upstream failure
 (`chaos`, see faults.py): the flaky-network demo.
 
 It keeps no history: a long-running demo holds the demo jobs and nothing per request. The tests'
@@ -46,6 +47,7 @@ from qovery_job_mcp.simulation.faults import (
     after_response,
     before_response,
 )
+from qovery_job_mcp.simulation.rate_limit import RateLimit
 
 
 def _problem(status: int, detail: str) -> JSONResponse:
@@ -63,8 +65,12 @@ class SimulatedQovery:
         jobs: dict[str, dict[str, Any]] | None = None,
         chaos: ChaosPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        rate_limit: RateLimit | None = None,
+        unlimited: bool = False,
     ) -> None:
         self.api_tokens = set(api_tokens)
+        #: Qovery's documented 1,000 requests per hour per token (rate_limit.py); `unlimited` for benchmarks.
+        self.rate_limit = None if unlimited else (rate_limit or RateLimit())
         self.jwts = set(jwts)
         self._lock = threading.Lock()
         self.reset(jobs)
@@ -72,7 +78,7 @@ class SimulatedQovery:
         # The deploy toolset's routes and state live in deploy_routes.py; `clock` times deployments.
         # Its routes come first: its /status brings the status up to the clock, then calls _status.
         self.deployments = SimulatedDeployments(self, clock)
-        self.app = Starlette(
+        routes = Starlette(
             routes=[
                 *self.deployments.routes(),
                 Route("/job/{job_id}", self._with_chaos(self._job), methods=["GET", "PUT", "DELETE"]),
@@ -80,6 +86,7 @@ class SimulatedQovery:
                 Route("/job/{job_id}/status", self._with_chaos(self._status), methods=["GET"]),
             ]
         )
+        self.app: Any = routes if self.rate_limit is None else self.rate_limit.wrap(routes)
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -92,6 +99,9 @@ class SimulatedQovery:
             self.chaos = None
         if hasattr(self, "deployments"):
             self.deployments.reset()
+        limiter: RateLimit | None = getattr(self, "rate_limit", None)
+        if limiter is not None:
+            limiter.reset()
 
     # -- request handling ----------------------------------------------------------------------
 

@@ -2,5 +2,5 @@
 
 `base` is the interface the core uses; `memory` the in-process default; `redis_store` the shared
 one (imported only for a Redis setting); `degraded` what happens when it is unreachable; `factory`
-builds one from `setting`; `locks.hold` is how a write holds a job; `metrics` their Prometheus names.
+builds one from the setting (config/store_setting.py); `locks.hold` is how a write holds a job; `metrics` their Prometheus names.
 """

@@ -11,6 +11,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from qovery_job_mcp.config.store_setting import MEMORY
 from qovery_job_mcp.store import metrics
 from qovery_job_mcp.store.base import (
     DEFAULT_LEASE_SECONDS,
@@ -23,7 +24,6 @@ from qovery_job_mcp.store.base import (
 )
 from qovery_job_mcp.store.keys import marker_digest
 from qovery_job_mcp.store.locks import Clock, Sleep, new_owner, wait_for_lock
-from qovery_job_mcp.store.setting import MEMORY
 
 #: A table is swept of expired entries when it reaches this size (and its size doubles after).
 SWEEP_AT = 1024

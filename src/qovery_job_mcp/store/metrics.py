@@ -1,8 +1,8 @@
 """Prometheus metrics of the shared state store: lock waits and timeouts, used-state refusals,
 budget left per credential hash, store errors and degraded mode.
 
-Off until `enable(registry)` is called with the registry /metrics exposes (phase 2: from
-`qovery_job_mcp.metrics.enable`), so stdio never imports prometheus-client and each hook below is
+Off until `enable(registry)` is called with the registry /metrics exposes (web/access.py, when an
+HTTP surface enables its metrics), so stdio never imports prometheus-client and each hook below is
 one test of a module variable when metrics are off. Labels are bounded: operation names the store
 chooses, and credential hashes (`cred:` and 12 hex digits, never a credential), of which at most
 `MAX_CREDENTIAL_LABELS` get a series; budgets of further credentials are still enforced, not graphed.
@@ -10,21 +10,31 @@ chooses, and credential hashes (`cred:` and 12 hex digits, never a credential), 
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 MAX_CREDENTIAL_LABELS = 100
 
 _metrics: dict[str, Any] | None = None
 _credentials: set[str] = set()
+#: The metrics made in each registry: a registry refuses the same names twice, so enabling it again reuses them.
+_made: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def enable(registry: Any) -> None:
-    """Create the store's metrics in `registry` (a prometheus_client CollectorRegistry)."""
+    """Record the store's metrics in `registry` (a prometheus_client CollectorRegistry), made once per registry."""
     global _metrics
+    _credentials.clear()
+    made = _made.get(registry)
+    if made is None:
+        made = _made[registry] = _create(registry)
+    _metrics = made
+
+
+def _create(registry: Any) -> dict[str, Any]:
     from prometheus_client import Counter, Gauge, Histogram
 
-    _credentials.clear()
-    _metrics = {
+    return {
         "lock_wait": Histogram(
             "qovery_job_mcp_store_lock_wait_seconds",
             "Time a write waited for its job's lock, per acquisition (0 when the job was free).",

@@ -23,6 +23,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from qovery_job_mcp.config.store_setting import safe_url
 from qovery_job_mcp.store import metrics
 from qovery_job_mcp.store.base import (
     DEFAULT_LEASE_SECONDS,
@@ -36,7 +37,6 @@ from qovery_job_mcp.store.base import (
 from qovery_job_mcp.store.errors import StoreUnavailableError
 from qovery_job_mcp.store.keys import marker_digest
 from qovery_job_mcp.store.locks import Clock, Sleep, new_owner, wait_for_lock
-from qovery_job_mcp.store.setting import safe_url
 
 T = TypeVar("T")
 

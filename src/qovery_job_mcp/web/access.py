@@ -159,8 +159,10 @@ def metrics_endpoint(settings: Settings) -> Callable[[Request], Awaitable[Respon
 
     from qovery_job_mcp import metrics
     from qovery_job_mcp.config import is_loopback_host
+    from qovery_job_mcp.store import metrics as store_metrics
 
     metrics.enable()
+    store_metrics.enable(metrics.registry())
     token = settings.metrics_token or settings.auth_token
     open_here = is_loopback_host(settings.host)
 

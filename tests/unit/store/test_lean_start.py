@@ -5,16 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from qovery_job_mcp.config.store_setting import parse_state_store
 from qovery_job_mcp.store import factory
 from qovery_job_mcp.store.base import StateStore
 from qovery_job_mcp.store.degraded import DegradableStore
 from qovery_job_mcp.store.memory import MemoryStore
-from qovery_job_mcp.store.setting import parse_state_store
 
 PROBE = """
 import asyncio, sys
 from qovery_job_mcp.store.factory import open_store
-from qovery_job_mcp.store.setting import parse_state_store
+from qovery_job_mcp.config.store_setting import parse_state_store
 store = open_store(parse_state_store("memory"))
 assert asyncio.run(store.consume("x", 1))
 asyncio.run(store.acquire("job"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qovery_job_mcp.store.setting import parse_state_store, safe_url
+from qovery_job_mcp.config.store_setting import parse_state_store, safe_url
 
 
 @pytest.mark.parametrize("raw", ["memory", "MEMORY", " memory ", ""])

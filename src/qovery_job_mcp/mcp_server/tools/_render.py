@@ -19,6 +19,7 @@ from qovery_job_mcp.boundary import run_operation, secrets_in_play
 from qovery_job_mcp.catalog import OperationSpec
 from qovery_job_mcp.mcp_server.eliciting import McpConfirmer
 from qovery_job_mcp.mcp_server.sessions import end_after_answer
+from qovery_job_mcp.mcp_server.single_use import UsedStates
 from qovery_job_mcp.operations import NEVER_ASKS, Confirmer, JobOperations
 from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.qovery.client import WAIT_REPORTER
@@ -42,6 +43,8 @@ class ToolDeps:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     #: The transport, for the audit line. (When writes ask first is the operations' policy.)
     transport: str = "stdio"
+    #: The record of answered confirmation states (single-use), in the process's state store.
+    used_states: UsedStates | None = None
     #: The deploy toolset's operations (None when the toolset is off: its tools are not registered then).
     deploy_operations: DeployOperations | None = None
 
@@ -87,7 +90,7 @@ async def run_tool(
     """
     credential = deps.resolve_credential(ctx)
     secrets = secrets_in_play(deps.secrets, credential)
-    confirmer: Confirmer = McpConfirmer(ctx, secrets) if ctx is not None else NEVER_ASKS
+    confirmer: Confirmer = McpConfirmer(ctx, secrets, deps.used_states) if ctx is not None else NEVER_ASKS
     reporting = WAIT_REPORTER.set(ctx.report_progress) if ctx is not None else None
     try:
         outcome = await run_operation(

@@ -30,12 +30,14 @@ from qovery_job_mcp.operations import NEVER_ASKS, JobOperations, job_version, re
 from qovery_job_mcp.operations.deploy import DeployOperations
 from qovery_job_mcp.qovery.errors import JobError, JobNotFoundError, quote_input
 from qovery_job_mcp.qovery.models import CommitList
+from qovery_job_mcp.store.base import StateStore
 from qovery_job_mcp.web.access import (
     AccessMiddleware,
     AccessPolicy,
     metrics_endpoint,
 )
 from qovery_job_mcp.web.credentials import credential_from_headers
+from qovery_job_mcp.web.health import health_document
 from qovery_job_mcp.web.problems import PROBLEM_JSON, problem_document
 from qovery_job_mcp.web.rest import input as parse
 from qovery_job_mcp.web.rest.deploy_openapi import DEPLOY_OPERATIONS
@@ -205,13 +207,16 @@ def _enabled_operations(
 
 
 def build_rest_app(
-    settings: Settings, operations: JobOperations, deploy: DeployOperations | None = None
+    settings: Settings,
+    operations: JobOperations,
+    deploy: DeployOperations | None = None,
+    store: StateStore | None = None,
 ) -> ASGIApp:
     """The REST application; caller authentication wraps it as ASGI middleware.
 
-    The app owns `operations` from here on: its Qovery client is closed at shutdown. With the deploy toolset on,
-    its routes are mounted too, on `deploy` (tests pass one on fake time) or on operations sharing the client and
-    the job locks.
+    The app owns `operations` and `store` from here on: its Qovery client and the state store are closed at
+    shutdown, and the store's state is part of /healthz. With the deploy toolset on, its routes are mounted too, on
+    `deploy` (tests pass one on fake time) or on operations sharing the client and the job locks.
     """
     surface = _Surface(
         secrets=server_secrets(settings),
@@ -283,7 +288,9 @@ def build_rest_app(
     catalog = dict(OPERATIONS)
     paths = [JOB_PATH, COMMIT_PATH, STATUS_PATH]
     if "deploy" in settings.toolsets:
-        deploy = deploy or DeployOperations(operations.client, confirm="off", locks=operations.locks)
+        deploy = deploy or DeployOperations(
+            operations.client, confirm="off", locks=operations.locks, secrets=server_secrets(settings)
+        )
         handlers.update(deploy_handlers(deploy))
         catalog.update(DEPLOY_OPERATIONS)
         paths += DEPLOY_PATHS
@@ -311,7 +318,7 @@ def build_rest_app(
         return JSONResponse(document)
 
     async def healthz(_: Request) -> Response:
-        return JSONResponse(settings.health("rest"))
+        return JSONResponse(await health_document(settings, "rest", store))
 
     routes += [
         Route("/openapi.json", openapi),
@@ -340,14 +347,18 @@ def build_rest_app(
             yield
         finally:
             await operations.client.aclose()
+            if store is not None:
+                await store.close()
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error}, lifespan=lifespan)
     # Host/Origin checks and caller authentication, exactly as on the MCP endpoint; /healthz stays open.
     return AccessMiddleware(app, AccessPolicy.for_settings(settings, ("/v1",)))
 
 
-def serve_rest(settings: Settings, operations: JobOperations, **uvicorn_choices: Any) -> None:
+def serve_rest(
+    settings: Settings, operations: JobOperations, store: StateStore | None = None, **uvicorn_choices: Any
+) -> None:
     """Serve the REST adapter on /v1 until SIGTERM; `uvicorn_choices` are drain.serve's `loop` and `http`."""
     from qovery_job_mcp.web.drain import serve
 
-    serve(build_rest_app(settings, operations), settings, path="/v1", **uvicorn_choices)
+    serve(build_rest_app(settings, operations, store=store), settings, path="/v1", **uvicorn_choices)

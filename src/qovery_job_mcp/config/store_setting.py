@@ -1,7 +1,7 @@
 """The `--state-store` value: `memory` or a redis:// / rediss:// URL, and a URL safe to print.
 
-Pure functions, so config (phase 2) can refuse a bad value with one line before anything starts,
-and every log line, health answer and error sentence can name the store without its password.
+Pure functions in the bottom layer, so the settings refuse a bad value with one line before anything
+starts, and every log line, health answer and error sentence can name the store without its password.
 """
 
 from __future__ import annotations
@@ -26,6 +26,17 @@ class StoreSetting:
     @property
     def target(self) -> str:
         return MEMORY if self.url is None else safe_url(self.url)
+
+    @property
+    def password(self) -> str | None:
+        """The URL's password (or a bare userinfo, which Redis reads as one): a secret the server scrubs."""
+        if self.url is None:
+            return None
+        match = _USERINFO.match(self.url)
+        if not match:
+            return None
+        user, colon, password = match["userinfo"].partition(":")
+        return (password if colon else user) or None
 
     def __repr__(self) -> str:
         return f"StoreSetting(kind={self.kind!r}, target={self.target!r})"
