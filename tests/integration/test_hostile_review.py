@@ -20,9 +20,10 @@ from tests.support.asking import Asker, accept
 from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
-from tests.support.deploying import DeployWorld, deploy_client, deploy_settings
+from tests.support.deploying import BOTH, DeployWorld, deploy_client, deploy_settings
 from tests.support.hostile import Hostile, Reply, hostile_client, text_of
 from tests.support.loopback import serve_on_loopback
+from tests.support.replicas import replica
 
 
 @pytest.mark.parametrize(
@@ -147,7 +148,8 @@ async def test_a_sealed_yes_to_a_deploy_or_a_stop_cannot_be_replayed(
 ) -> None:
     """A redeploy or a stop leaves the job's settings (its version) as they were, so a yes bound to the version
     alone could be sent back with the same sealed state: one yes, three POSTs. It is bound to the newest
-    deployment too, which the POST changes."""
+    deployment too, which the POST changes: that holds across replicas even where the single-use markers are
+    each process's own (the in-process store)."""
     arguments = {"job_id": NIGHTLY}
     settings = deploy_settings(world.url, confirm="writes")
     async with deploy_client(settings, time_, "auto", Asker(accept(True))) as client:
@@ -160,5 +162,30 @@ async def test_a_sealed_yes_to_a_deploy_or_a_stop_cannot_be_replayed(
         ]
     assert len(world.posts()) == 1, world.posts()
     assert not results[0].is_error, text_of(results[0])
-    for replayed in results[1:]:
-        assert "changed after the user was asked" in text_of(replayed)
+    for replayed in results[1:]:  # refused by the single-use marker, or by the binding where none is shared
+        assert "nothing was sent" in text_of(replayed).lower()
+
+
+async def test_a_deploy_yes_replayed_on_another_replica_without_a_shared_store_is_refused(
+    world: DeployWorld, time_: FakeTime
+) -> None:
+    """Two replicas, one state key, each its own in-process store: the single-use marker of one is unknown to the
+    other, so only the binding to the newest deployment stops the second redeploy."""
+    arguments = {"job_id": NIGHTLY}
+    answer: dict[str, Any] = {INPUT_KEY: ElicitResult(action="accept", content={"confirm": True})}
+    options: dict[str, Any] = {
+        "confirm": "writes",
+        "toolsets": BOTH,
+        "elicitation_callback": Asker(accept(True)),
+    }
+    async with replica(world.url, None, **options) as first, replica(world.url, None, **options) as second:
+        asked = await first.session.call_tool("deploy-job", arguments, allow_input_required=True)
+        assert isinstance(asked, InputRequiredResult)
+        state = asked.request_state
+        done = await first.call_tool("deploy-job", arguments, input_responses=answer, request_state=state)
+        replayed = await second.call_tool(
+            "deploy-job", arguments, input_responses=answer, request_state=state
+        )
+    assert not done.is_error, text_of(done)
+    assert world.posts() == [f"/job/{NIGHTLY}/redeploy"]
+    assert "changed after the user was asked" in text_of(replayed)
