@@ -15,13 +15,14 @@ from mcp.types import ElicitResult, InputRequiredResult
 
 from qovery_job_mcp.mcp_server.eliciting import INPUT_KEY
 from qovery_job_mcp.operations import JobOperations
+from qovery_job_mcp.qovery.client import MAX_ANSWER_BYTES
 from qovery_job_mcp.web.rest.app import build_rest_app
 from tests.support.asking import Asker, accept
 from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
 from tests.support.deploying import BOTH, DeployWorld, deploy_client, deploy_settings
-from tests.support.hostile import Hostile, Reply, hostile_client, text_of
+from tests.support.hostile import Hostile, Reply, gzip_bomb, hostile_client, text_of
 from tests.support.loopback import serve_on_loopback
 from tests.support.replicas import replica
 
@@ -78,6 +79,24 @@ async def test_a_put_answered_200_unreadably_is_never_sent_twice_even_if_the_job
     assert result.is_error
     assert "may have applied the edit" in text_of(result)
     assert "A fresh read shows the job as it was before" in text_of(result)
+    [line] = audit.parsed
+    assert line["outcome"] == "unknown"
+
+
+async def test_a_put_answered_200_with_a_body_past_the_cap_is_never_sent_twice(
+    upstream: tuple[Hostile, str], fake_time: FakeTime
+) -> None:
+    """A 200 whose body is cut at the size cap is a yes all the same: no resend on a fresh read showing the job as
+    before (before: the second PUT went out)."""
+    hostile, url = upstream
+    bomb = Reply(apply=False, body=gzip_bomb(2 * MAX_ANSWER_BYTES), headers=(("Content-Encoding", "gzip"),))
+    hostile.on("PUT", "job", bomb)
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off") as client:
+            result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 500}})
+    assert hostile.count("PUT") == 1
+    assert result.is_error
+    assert "too large" in text_of(result)
     [line] = audit.parsed
     assert line["outcome"] == "unknown"
 

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from qovery_job_mcp import metrics
-from qovery_job_mcp.qovery.errors import CredentialsError, OutcomeUnknownError, UnexpectedAnswerError
+from qovery_job_mcp.qovery.errors import (
+    AcceptedUnreadablyError,
+    CredentialsError,
+    OutcomeUnknownError,
+    UnexpectedAnswerError,
+)
 from qovery_job_mcp.qovery.gate import RequestGate
 from qovery_job_mcp.qovery.retry_policy import RETRYABLE_STATUSES, RetryPolicy, Transient, parse_retry_after
 from qovery_job_mcp.qovery.transport import (
@@ -248,7 +253,9 @@ class QoveryClient:
                 sentence = too_large_sentence(exc.status, MAX_ANSWER_BYTES)
                 if safe:
                     raise UnexpectedAnswerError(sentence, upstream_status=exc.status) from None
-                raise OutcomeUnknownError(sentence, upstream_status=exc.status) from None
+                # A 2xx is Qovery's yes, whatever its body: the write flow never sends it again (a 5xx it may).
+                unclear = AcceptedUnreadablyError if 200 <= exc.status < 300 else OutcomeUnknownError
+                raise unclear(sentence, upstream_status=exc.status) from None
             except TimeoutError:
                 metrics.upstream_request(method, None, len(last) + 1)
                 cut = DEADLINE_CUT if budget < self.timeout else ""
