@@ -254,8 +254,8 @@ class QoveryClient:
                 if safe:
                     raise UnexpectedAnswerError(sentence, upstream_status=exc.status) from None
                 # A 2xx is Qovery's yes, whatever its body: the write flow never sends it again (a 5xx it may).
-                unclear = AcceptedUnreadablyError if 200 <= exc.status < 300 else OutcomeUnknownError
-                raise unclear(sentence, upstream_status=exc.status) from None
+                lost = AcceptedUnreadablyError if 200 <= exc.status < 300 else OutcomeUnknownError
+                raise lost(sentence, upstream_status=exc.status) from None
             except TimeoutError:
                 metrics.upstream_request(method, None, len(last) + 1)
                 cut = DEADLINE_CUT if budget < self.timeout else ""
