@@ -15,7 +15,10 @@ from mcp.types import ElicitResult, InputRequiredResult
 
 from qovery_job_mcp.mcp_server.eliciting import INPUT_KEY
 from qovery_job_mcp.operations import JobOperations
-from qovery_job_mcp.qovery.client import MAX_ANSWER_BYTES
+from qovery_job_mcp.operations.deploy_calls import DeployCalls
+from qovery_job_mcp.operations.deploy_writes import DeployPlan, StopSteps
+from qovery_job_mcp.qovery.client import MAX_ANSWER_BYTES, QoveryClient
+from qovery_job_mcp.simulation.data import demo_jobs
 from qovery_job_mcp.web.rest.app import build_rest_app
 from tests.support.asking import Asker, accept
 from tests.support.audit import captured_audit
@@ -208,3 +211,17 @@ async def test_a_deploy_yes_replayed_on_another_replica_without_a_shared_store_i
     assert not done.is_error, text_of(done)
     assert world.posts() == [f"/job/{NIGHTLY}/redeploy"]
     assert "changed after the user was asked" in text_of(replayed)
+
+
+def test_the_deploy_binding_carries_no_upstream_text_into_the_readable_state() -> None:
+    """The 2026-07-28 state is signed, not encrypted: the client reads it. The newest deployment's id is Qovery's
+    text (a key planted there, or 1 MB of it), so the binding holds a digest of it, never the id itself."""
+    steps = StopSteps(
+        DeployCalls(QoveryClient("http://127.0.0.1:9", credential=None)), NIGHTLY, credential=None
+    )
+    job = demo_jobs()[NIGHTLY]
+    bound = steps.binding(DeployPlan(job=job, call=None, newest_before=API_KEY + "x" * 100_000))
+    assert API_KEY[:8] not in json.dumps(bound)
+    assert all(len(value) <= 64 for value in bound.values())
+    other = steps.binding(DeployPlan(job=job, call=None, newest_before=API_KEY + "y"))
+    assert bound["deployments"] != other["deployments"]

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.operations import deploy_rules as rules
-from qovery_job_mcp.operations.confirming import JobRef, Question
+from qovery_job_mcp.operations.confirming import JobRef, Question, plan_hash
 from qovery_job_mcp.operations.deploy_calls import DeployCalls
 from qovery_job_mcp.operations.write_flow import Look
 from qovery_job_mcp.operations.writes import job_version
@@ -61,8 +61,9 @@ class _PostOnce:
 
     def binding(self, planned: DeployPlan) -> Mapping[str, str]:
         """The job's version and its newest deployment: a deploy or a stop changes the history, not the version, so
-        a yes bound to the version alone could be sent back (2026-07-28's sealed state) and POST again."""
-        return {"version": job_version(planned.job), "deployments": planned.newest_before or "none"}
+        a yes bound to the version alone could be sent back (2026-07-28's sealed state) and POST again. A digest of
+        the deployment's id: the state is signed, not encrypted, and the id is Qovery's text."""
+        return {"version": job_version(planned.job), "deployments": plan_hash(planned.newest_before)}
 
     def declined(self, planned: DeployPlan, message: str) -> Sent:
         return Sent(planned, trouble="declined", message=message)
