@@ -104,6 +104,24 @@ async def test_a_put_answered_200_with_a_body_past_the_cap_is_never_sent_twice(
     assert line["outcome"] == "unknown"
 
 
+async def test_a_put_answered_200_with_the_job_unchanged_is_not_reported_applied(
+    upstream: tuple[Hostile, str], fake_time: FakeTime
+) -> None:
+    """Qovery answers 200 with the job exactly as before the edit (it ignored the change). Before: "Job updated:
+    1 change(s) applied; its version is now <the old version>", audit `applied`."""
+    hostile, url = upstream
+    hostile.on("PUT", "job", Reply(apply=False))
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off") as client:
+            result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 900}})
+    assert hostile.count("PUT") == 1
+    assert result.is_error
+    assert "Job updated" not in text_of(result)
+    assert "exactly as before" in text_of(result)
+    [line] = audit.parsed
+    assert line["outcome"] == "unknown"
+
+
 @pytest.mark.parametrize("pad", [260, 270, 280])
 async def test_an_escaped_key_cut_by_the_error_quote_is_redacted(
     upstream: tuple[Hostile, str], fake_time: FakeTime, pad: int

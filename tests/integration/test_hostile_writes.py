@@ -287,9 +287,14 @@ async def test_10_a_destructive_edit_nobody_could_confirm_says_so(
     upstream: tuple[Hostile, str], fake_time: FakeTime
 ) -> None:
     hostile, url = upstream
+    # A full replace is destructive, and one Qovery applies (a CRON job cannot lose its schedule: a 200 answering
+    # the job unchanged is not reported applied).
+    async with hostile_client(url, fake_time, confirm="off") as client:
+        dry = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 300}, "dry_run": True})
+    body = dict(dry.structured_content["request"])
     with captured_audit() as audit:
         async with hostile_client(url, fake_time, mode="legacy") as client:  # declares no elicitation
-            result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"schedule": None}})
+            result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": body, "replace": True})
     assert hostile.count("PUT") == 1
     assert result.structured_content["confirmed"] == "not-asked"
     assert "cannot ask the user to confirm" in result.structured_content["message"]

@@ -269,6 +269,13 @@ class JobOperations:
                 unreadable.message.replace("nothing was sent", "the PUT was sent"),
                 upstream_status=response.status_code,
             ) from None
+        if version_of(job_to_request(updated)) == plan["version"]:
+            # A yes whose answer shows none of the changes: never reported as applied (nor sent again).
+            raise AcceptedUnreadablyError(
+                f"Qovery answered the PUT with HTTP {response.status_code}, but its answer shows the job exactly as "
+                "before the edit: the change did not take there (Qovery may ignore or reset these fields).",
+                upstream_status=response.status_code,
+            )
         return self.edited(job_id, plan, updated, credential=credential, answer_lost=False)
 
     def edited(
