@@ -25,7 +25,7 @@ from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime, make_qovery_client, make_settings
 from tests.support.constants import API_KEY, CLEANUP, NIGHTLY
 from tests.support.deploying import BOTH, DeployWorld, deploy_client, deploy_settings
-from tests.support.hostile import Hostile, Reply, gzip_bomb, hostile_client, text_of
+from tests.support.hostile import Hostile, Reply, gzip_bomb, hostile_client, job_with, text_of
 from tests.support.loopback import serve_on_loopback
 from tests.support.replicas import replica
 
@@ -120,6 +120,32 @@ async def test_a_put_answered_200_with_the_job_unchanged_is_not_reported_applied
     assert "exactly as before" in text_of(result)
     [line] = audit.parsed
     assert line["outcome"] == "unknown"
+
+
+@pytest.mark.parametrize("fresh_read", ["finite", "nan"])
+async def test_a_put_applied_and_answered_with_nan_is_never_reported_failed(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, fresh_read: str
+) -> None:
+    """The PUT landed; its answer holds NaN, which no result can carry. Before: "retry later", audit `failed`."""
+    hostile, url = upstream
+    after = dict(hostile.jobs[NIGHTLY], cpu=900)
+    hostile.on("PUT", "job", Reply(raw_json=job_with(after, max_duration_seconds="NaN")))
+    if fresh_read == "nan":
+        hostile.on("GET", "job", Reply(), Reply(raw_json=job_with(after, max_duration_seconds="NaN")))
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off") as client:
+            result = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 900}})
+    assert hostile.count("PUT") == 1
+    assert "retry later" not in text_of(result)
+    [line] = audit.parsed
+    if fresh_read == "finite":  # the fresh read shows the edit: applied, from that read
+        assert not result.is_error, text_of(result)
+        assert (line["outcome"], line["reason"]) == ("applied", "answer_lost")
+    else:
+        assert result.is_error
+        assert "may have landed. A fresh read shows version" in text_of(result)
+        assert "/max_duration_seconds" in text_of(result)
+        assert line["outcome"] == "unknown"
 
 
 @pytest.mark.parametrize("pad", [260, 270, 280])

@@ -45,6 +45,7 @@ from qovery_job_mcp.qovery.models import (
     parse_answer,
     require_same_job,
 )
+from qovery_job_mcp.qovery.request_checks import non_finite_paths
 from qovery_job_mcp.qovery.upstream_errors import not_found_error
 
 #: What to say when the answer to a PUT cannot be read: the edit itself may well have been applied.
@@ -269,11 +270,19 @@ class JobOperations:
                 unreadable.message.replace("nothing was sent", "the PUT was sent"),
                 upstream_status=response.status_code,
             ) from None
+        odd = non_finite_paths(updated)
+        if odd:  # it landed, and no result can carry this answer: the fresh read decides what is said
+            raise AcceptedUnreadablyError(
+                f"Qovery answered the PUT with HTTP {response.status_code}, but its answer holds a number JSON "
+                f"cannot carry (NaN or Infinity) at {', '.join(odd[:5])}: the edit may have landed.",
+                upstream_status=response.status_code,
+            )
         if version_of(job_to_request(updated)) == plan["version"]:
             # A yes whose answer shows none of the changes: never reported as applied (nor sent again).
             raise AcceptedUnreadablyError(
                 f"Qovery answered the PUT with HTTP {response.status_code}, but its answer shows the job exactly as "
-                "before the edit: the change did not take there (Qovery may ignore or reset these fields).",
+                "before the edit: the change did not take there (Qovery may ignore or reset these fields), or it "
+                "landed later: it may have landed.",
                 upstream_status=response.status_code,
             )
         return self.edited(job_id, plan, updated, credential=credential, answer_lost=False)

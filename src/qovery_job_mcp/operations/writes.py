@@ -16,7 +16,7 @@ from qovery_job_mcp.operations.write_flow import Look
 from qovery_job_mcp.qovery.edit import EditPlan, diff, job_to_request, version_of
 from qovery_job_mcp.qovery.errors import JobNotFoundError, VersionMismatchError, quote_input
 from qovery_job_mcp.qovery.models import DeleteResult, EditResult
-from qovery_job_mcp.qovery.request_checks import DELETE_ADVICE, refuse_non_finite
+from qovery_job_mcp.qovery.request_checks import DELETE_ADVICE, non_finite_paths, refuse_non_finite
 
 DELETE_CONSEQUENCE = (
     "Deletion cannot be undone: Qovery removes the job, its history and its Kubernetes resources."
@@ -263,6 +263,13 @@ class EditSteps:
         fresh = await self.operations.fetch_job(self.job_id, self.credential)
         now = job_to_request(fresh)
         version = version_of(now)
+        odd = non_finite_paths(fresh)
+        if odd:  # no result can carry this job: say what the read shows instead
+            what = "the edit as planned" if version == version_of(plan["request"]) else f"version {version!r}"
+            return Look(
+                found=f"{what}, holding a number JSON cannot carry (NaN or Infinity) at {', '.join(odd[:5])}: fix "
+                "it in the Qovery console"
+            )
         if version == version_of(plan["request"]):
             landed = self.operations.edited(
                 self.job_id, plan, fresh, credential=self.credential, answer_lost=True

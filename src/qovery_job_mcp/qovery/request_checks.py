@@ -33,6 +33,11 @@ def _non_finite_paths(value: Any, parts: list[str]) -> Iterator[str]:
             yield from _non_finite_paths(item, [*parts, str(index)])
 
 
+def non_finite_paths(value: Any) -> list[str]:
+    """JSON Pointers of every NaN or infinite number in `value`: no result holding one can be written as JSON."""
+    return list(_non_finite_paths(value, []))
+
+
 EDIT_ADVICE = (
     "Qovery answered it that way, or the edit sets it. Set a finite value there in the same edit, "
     "or fix it in the Qovery console."
