@@ -191,6 +191,9 @@ def server_env(upstream_url: str, extra: dict[str, str]) -> dict[str, str]:
             "QOVERY_API_URL": upstream_url,
             "QOVERY_API_KEY": DEMO_KEY,
             "QOVERY_MCP_LOG_LEVEL": "WARNING",
+            # A benchmark sends tens of thousands of requests an hour: Qovery's 1,000 (the server's default budget)
+            # would refuse most of them. The simulated API runs unlimited too (upstream.py).
+            "QOVERY_MCP_REQUEST_BUDGET": "1000000000",
         }
     )
     env.update(extra)

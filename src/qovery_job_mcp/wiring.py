@@ -63,7 +63,7 @@ def client_from_settings(
     if store is not None:
         from qovery_job_mcp.store.gate import StoreGate
 
-        gate = StoreGate(store)
+        gate = StoreGate(store, sleep=sleep)
     return QoveryClient(
         settings.api_url,
         credential=credential or settings.api_key,

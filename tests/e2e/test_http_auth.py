@@ -85,6 +85,7 @@ def test_healthz_is_open_and_describes_the_server(guarded: RunningServer) -> Non
         "read_only": False,
         "credentials": "server",
         "demo": False,
+        "store": {"kind": "memory", "status": "ok"},
     }
 
 

@@ -31,6 +31,7 @@ from mcp import Client
 
 from qovery_job_mcp.simulation import faults
 from qovery_job_mcp.simulation.faults import ChaosPolicy
+from qovery_job_mcp.simulation.rate_limit import RateLimit
 from tests.support.constants import API_KEY, MIGRATIONS, MISSING, NIGHTLY, ROOT
 from tests.support.helpers import PYTHON, subprocess_env
 from tests.support.ports import free_port
@@ -83,9 +84,14 @@ class ServerProcess:
         return count
 
 
+LOAD_BUDGET = 1_000_000
+
+
 @pytest.fixture(scope="module")
 def shared() -> Iterator[LiveQovery]:
-    with simulated_qovery() as live:
+    # A load test, not a budget test: Qovery's 1,000 requests an hour (simulated, and counted by the server) would
+    # refuse most of these calls; tests/integration/store/ checks the budget itself.
+    with simulated_qovery(rate_limit=RateLimit(limit=LOAD_BUDGET)) as live:
         yield live
 
 
@@ -105,6 +111,7 @@ def server(shared: LiveQovery, tmp_path: Path) -> Iterator[ServerProcess]:
                 QOVERY_TIMEOUT=str(TIMEOUT),
                 QOVERY_DEADLINE=str(DEADLINE),
                 QOVERY_MCP_LOG_LEVEL="INFO",
+                QOVERY_MCP_REQUEST_BUDGET=str(LOAD_BUDGET),
             ),
         )
     base = f"http://127.0.0.1:{port}"

@@ -15,8 +15,10 @@ Credentials are named by their hash (keys.credential_hash), never kept or sent t
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
+
+import anyio
 
 from qovery_job_mcp.qovery.retry_policy import parse_retry_after
 from qovery_job_mcp.store.base import DEFAULT_REQUEST_BUDGET, StateStore
@@ -31,22 +33,42 @@ if TYPE_CHECKING:
 #: A 429's block ends this much before its Retry-After runs out, so the replica that got the 429
 #: and waited exactly that long is not refused its own retry by clock rounding.
 RETRY_SLACK_SECONDS = 0.05
+#: A block this short (a 429 whose Retry-After is a second or two) is waited out before the attempt, as the
+#: client waits out a Retry-After of its own, rather than failing every call made meanwhile; a longer one
+#: (the budget spent for the hour, Qovery asking for minutes) refuses the attempt at once, with when to retry.
+SHORT_BLOCK_SECONDS = 3.0
+#: How many short blocks one attempt waits out before it is refused all the same.
+SHORT_BLOCK_WAITS = 3
 
 
 class StoreGate:
     """Spends and shares the request budget in `store`; renews the held lock's lease before a request."""
 
-    def __init__(self, store: StateStore, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        *,
+        clock: Clock = time.time,
+        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+    ) -> None:
         self.store = store
         self._clock = clock
+        self._sleep = sleep
 
     async def before_attempt(self, method: str, credential: str) -> None:
         if method != "GET":
             await renew_held()
-        spend = await self.store.try_spend(credential_hash(credential))
-        if not spend.allowed:
+        waits = 0
+        while True:
+            spend = await self.store.try_spend(credential_hash(credential))
+            if spend.allowed:
+                return
             now = self._clock()
-            raise BudgetSpentError(spend.retry_at if spend.retry_at is not None else now, now)
+            retry_at = spend.retry_at if spend.retry_at is not None else now
+            if waits == SHORT_BLOCK_WAITS or retry_at - now > SHORT_BLOCK_SECONDS:
+                raise BudgetSpentError(retry_at, now)
+            waits += 1
+            await self._sleep(max(0.0, retry_at - now))
 
     async def after_answer(self, credential: str, response: httpx.Response) -> None:
         retry_after = None

@@ -44,7 +44,8 @@ def test_healthz_reports_a_redis_that_is_down_without_failing_liveness() -> None
     assert document["status"] == "ok"
     assert document["store"]["kind"] == "redis"
     assert document["store"]["status"] == "degraded"
-    assert "Writes are refused" in document["store"]["detail"]
+    assert "writes are refused" in document["store"]["detail"]
+    assert "127.0.0.1" not in health.text  # where the store is goes to the log, not to an open endpoint
     assert PASSWORD not in health.text
 
 
@@ -53,7 +54,7 @@ def test_healthz_reports_the_in_process_store() -> None:
     app = build_http_app(build_server(settings), settings)
     with serve_on_loopback(app, lifespan="on") as base, httpx.Client(base_url=base, timeout=10) as http:
         store = http.get("/healthz").json()["store"]
-    assert store == {"kind": "memory", "status": "ok", "target": "memory"}
+    assert store == {"kind": "memory", "status": "ok"}
 
 
 def test_rest_refuses_a_spent_budget_with_429_and_retry_after_and_metrics_count_it() -> None:
