@@ -269,3 +269,20 @@ def test_the_deploy_binding_carries_no_upstream_text_into_the_readable_state() -
     assert all(len(value) <= 64 for value in bound.values())
     other = steps.binding(DeployPlan(job=job, call=None, newest_before=API_KEY + "y"))
     assert bound["deployments"] != other["deployments"]
+
+
+@pytest.mark.parametrize("scheme", ["Token", "Bearer", "token"])
+async def test_a_server_key_given_with_its_scheme_is_redacted_bare_too(
+    upstream: tuple[Hostile, str], fake_time: FakeTime, scheme: str
+) -> None:
+    """QOVERY_API_KEY may name its scheme (`Token qov_…`, kept as sent); Qovery echoes the bare key. Before: only
+    the caller's own credential had its bare value scrubbed, so the server's came back in full."""
+    hostile, url = upstream
+    hostile.jobs[NIGHTLY]["description"] = f"uses {API_KEY}"
+    hostile.on("PUT", "job", Reply(status=400, body=f'{{"detail":"bad token {API_KEY}"}}'.encode()))
+    with captured_audit() as audit:
+        async with hostile_client(url, fake_time, confirm="off", api_key=f"{scheme} {API_KEY}") as client:
+            read = await client.call_tool("get-job-id", {"job_id": NIGHTLY})
+            edit = await client.call_tool("edit-job", {"job_id": NIGHTLY, "body": {"cpu": 900}})
+    for text in (text_of(read), text_of(edit), *audit.raw):
+        assert API_KEY not in text, text[:300]

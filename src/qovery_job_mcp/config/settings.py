@@ -138,5 +138,12 @@ def server_secrets(settings: Settings) -> tuple[str, ...]:
         settings.state_key,
         settings.metrics_token,
         settings.state_store.password,
+        _bare_key(settings.api_key),
     )
     return tuple(secret for secret in held if secret)
+
+
+def _bare_key(api_key: str | None) -> str | None:
+    """The key alone when QOVERY_API_KEY names its scheme (`Token qov_…`, sent as given): Qovery may echo it bare."""
+    scheme, _, value = (api_key or "").partition(" ")
+    return value.strip() or None if scheme.lower() in ("token", "bearer") else None
