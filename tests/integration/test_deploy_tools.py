@@ -201,6 +201,15 @@ async def test_stop_then_stop_again(world: DeployWorld, time_: FakeTime) -> None
     assert "already stopped" in again.structured_content["message"]
 
 
+async def test_a_stop_goes_ahead_when_the_history_cannot_be_read(world: DeployWorld, time_: FakeTime) -> None:
+    # The history only binds a yes to the newest deployment; an emergency stop never waits on it.
+    world.sim.fail_next("history", Fault(status=500, body='{"status":500,"detail":"history down"}'))
+    async with deploy_client(deploy_settings(world.url, max_attempts=1), time_) as client:
+        stopped = await client.call_tool("stop-job", {"job_id": NIGHTLY})
+    assert not stopped.is_error, stopped
+    assert [r.path for r in world.sim.requests_to("POST")] == [f"/job/{NIGHTLY}/stop"]
+
+
 async def test_deployments_and_logs_of_the_demo(world: DeployWorld, time_: FakeTime) -> None:
     async with deploy_client(deploy_settings(world.url), time_) as client:
         listed = await client.call_tool("list-job-deployments", {"job_id": NIGHTLY, "limit": 2})

@@ -18,7 +18,7 @@ from qovery_job_mcp.operations.confirming import JobRef, Question, plan_hash
 from qovery_job_mcp.operations.deploy_calls import DeployCalls
 from qovery_job_mcp.operations.write_flow import Look
 from qovery_job_mcp.operations.writes import job_version
-from qovery_job_mcp.qovery.errors import ConflictError, OutcomeUnknownError
+from qovery_job_mcp.qovery.errors import ConflictError, JobError, OutcomeUnknownError
 
 DEPLOY_LOST = "Qovery may have accepted the deploy: check list-job-deployments before retrying."
 STOP_LOST = "Qovery may have accepted the stop: read get-job-status."
@@ -148,7 +148,10 @@ class StopSteps(_PostOnce):
     async def read(self) -> DeployPlan:
         job = await self.calls.job(self.job_id, self.credential)
         audit_note(job_name=job.get("name"))
-        history = await self.calls.history(self.job_id, self.credential)
+        try:  # what a yes is bound to (so it cannot be replayed); a stop never waits on the history to go ahead
+            history = await self.calls.history(self.job_id, self.credential)
+        except JobError:
+            history = []
         return DeployPlan(
             job=job, call=None, newest_before=rules.execution_id_of(history[0]) if history else None
         )
