@@ -92,3 +92,21 @@ async def test_3_a_key_cut_by_truncation_is_still_redacted(
     assert result.is_error
     assert "…" in text_of(result), "the value was not cut: the test no longer tests the cut"
     assert_no_key(text_of(result))
+
+
+async def test_2_a_megabyte_of_name_is_cut_in_the_question_and_a_key_at_the_cut_never_shows(
+    upstream: tuple[Hostile, str], fake_time: FakeTime
+) -> None:
+    hostile, url = upstream
+    hostile.jobs[NIGHTLY]["name"] = (
+        "n" * 100 + API_KEY + "m" * 1_000_000
+    )  # the key straddles the 120-char cut
+    asker = Yes()
+    async with hostile_client(
+        url, fake_time, mode="legacy", confirm="writes", elicitation_callback=asker
+    ) as client:
+        await client.call_tool("delete-job", {"job_id": NIGHTLY})
+    [question] = asker.asked
+    assert len(question) < 2_000
+    assert_no_key(question)
+    assert hostile.writes() == []

@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any, Final, Protocol, TypeVar
 
 from qovery_job_mcp.config import ConfirmPolicy
+from qovery_job_mcp.redaction import CUT
 
 NOTHING_SENT: Final = "Nothing was sent to Qovery"
 JOB_CHANGED: Final = "job_changed"
@@ -46,7 +47,19 @@ class JobRef:
 
     @classmethod
     def of(cls, job: Mapping[str, Any]) -> JobRef:
-        return cls(id=str(job["id"]), name=str(job.get("name")), type=str(job.get("job_type")))
+        """The job as a question names it; a name or type from Qovery is cut (marked, so the scrub that every
+        question goes through still sees the head of a key at the cut): a question is read by a person, and a
+        megabyte of name broke the client it was sent to."""
+        return cls(id=str(job["id"]), name=_bounded(job.get("name")), type=_bounded(job.get("job_type")))
+
+
+#: How much of a job's name or type a question quotes.
+MAX_QUOTED_CHARS = 120
+
+
+def _bounded(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_QUOTED_CHARS else text[:MAX_QUOTED_CHARS] + CUT
 
 
 @dataclass(frozen=True)
