@@ -151,3 +151,16 @@ def test_the_performance_figures_are_the_latest_runs() -> None:
     ), (
         "docs/performance.md's figures are not benchmarks/results/latest.json's: rerun benchmarks/run.py --docs"
     )
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    """A page that names a test, a script or a module as proof must name one that is there (files move)."""
+    named = re.compile(r"\b((?:tests|src|scripts|benchmarks|deploy)/[\w./-]+\.(?:py|sh|yaml|md|json))\b")
+    pages = [ROOT / "README.md", ROOT / "benchmarks" / "README.md", *sorted(DOCS.rglob("*.md"))]
+    missing = [
+        f"{page.relative_to(ROOT)}: {path}"
+        for page in pages
+        for path in named.findall(page.read_text())
+        if not (ROOT / path).exists()
+    ]
+    assert missing == []
