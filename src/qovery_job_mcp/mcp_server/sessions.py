@@ -32,6 +32,11 @@ def end_after_answer(ctx: Context[Any, Any] | None) -> None:
         _TO_END.add(session)
 
 
+def _session_of(scope: Scope) -> str | None:
+    wanted = SESSION_HEADER.encode()
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k.lower() == wanted), None)
+
+
 class EndRefusedSessions:
     """ASGI middleware in front of the SDK's app: after a request whose call was refused, end its session."""
 
@@ -42,17 +47,18 @@ class EndRefusedSessions:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        session = next(
-            (v.decode("latin-1") for k, v in scope["headers"] if k.lower() == SESSION_HEADER.encode()), None
-        )
+        ending = None
         try:
             await self.app(scope, receive, send)
         finally:
-            ending = session is not None and session in _TO_END
-            if ending:
-                _TO_END.discard(session)  # never left behind, even when the request failed
-        if ending and session is not None:
-            await self._delete(scope, session)
+            if _TO_END:  # almost always empty: then no header is looked at
+                ending = _session_of(scope)
+                if ending in _TO_END:
+                    _TO_END.discard(ending)  # never left behind, even when the request failed
+                else:
+                    ending = None
+        if ending is not None:
+            await self._delete(scope, ending)
 
     async def _delete(self, scope: Scope, session: str) -> None:
         kept = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"content-length", b"content-type")]
