@@ -8,11 +8,10 @@ history to say what it can, never re-sending.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-from qovery_job_mcp.operations.validation import MAX_NESTING, nesting_exceeds
+from qovery_job_mcp.operations.answers import answer_json
 from qovery_job_mcp.qovery.client import QoveryClient
 from qovery_job_mcp.qovery.deployments import DeploymentHistoryPage, EnvironmentLogList
 from qovery_job_mcp.qovery.errors import OutcomeUnknownError, UnexpectedAnswerError
@@ -25,35 +24,6 @@ HISTORY_PAGE_SIZE = 20
 #: Qovery documents an environment's last 1000 log lines; an answer with ten times that is not Qovery's, and is
 #: refused before its lines are validated one by one (300,000 lines held the event loop for seconds).
 MAX_ENVIRONMENT_LOG_LINES = 10_000
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):  # 1e400
-        raise ValueError(text)
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)  # NaN, Infinity, -Infinity
-
-
-def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
-    """The answer's JSON; NaN and Infinity (which no result can carry) make it unreadable here, where a
-    deploy can still say what it knows, not when the result is serialized after the deploy was sent."""
-    try:
-        payload = response.json(parse_float=_finite, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
-        raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON, or holds "
-            f"NaN or Infinity. {consequence}"
-        ) from None
-    if nesting_exceeds(payload, MAX_NESTING):
-        raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is nested too deep. "
-            f"{consequence}"
-        )
-    return payload
 
 
 class DeployCalls:
@@ -71,7 +41,7 @@ class DeployCalls:
         response = await self.client.request("GET", f"/job/{job_id}", credential=credential)
         if response.status_code == 404:
             raise not_found_error(job_id)
-        payload = _json(response, "job")
+        payload = answer_json(response, "job", finite=True)
         parse_answer(Job, payload, "job")
         require_same_job(job_id, payload)  # an answer about another job is never deployed or stopped
         return dict(payload)
@@ -81,7 +51,7 @@ class DeployCalls:
         response = await self.client.request("GET", f"/job/{job_id}/status", credential=credential)
         if response.status_code == 404:
             raise not_found_error(job_id)
-        payload = _json(response, "status")
+        payload = answer_json(response, "status", finite=True)
         parse_answer(JobStatus, payload, "status")
         return dict(payload), parse_retry_after(response.headers.get("Retry-After"))
 
@@ -100,7 +70,7 @@ class DeployCalls:
         )
         if response.status_code == 404:
             raise not_found_error(job_id)
-        payload = _json(response, "deployment history")
+        payload = answer_json(response, "deployment history", finite=True)
         parse_answer(DeploymentHistoryPage, payload, "deployment history")
         return [
             dict(entry)
@@ -114,7 +84,7 @@ class DeployCalls:
         )
         if response.status_code == 404:
             return []
-        payload = _json(response, "environment logs")
+        payload = answer_json(response, "environment logs", finite=True)
         if isinstance(payload, list) and len(payload) > MAX_ENVIRONMENT_LOG_LINES:
             raise UnexpectedAnswerError(
                 f"Qovery answered with {len(payload)} log lines for environment {environment_id}, where it keeps "
@@ -144,7 +114,7 @@ class DeployCalls:
         if response.status_code == 404:
             raise not_found_error(job_id)
         try:
-            payload = _json(response, f"answer to the {action}", consequence)
+            payload = answer_json(response, f"answer to the {action}", consequence, finite=True)
             parse_answer(JobStatus, payload, f"answer to the {action}", consequence)
         except UnexpectedAnswerError as exc:
             raise OutcomeUnknownError(exc.message) from None

@@ -13,12 +13,11 @@ from typing import Any
 from qovery_job_mcp.audit import caller_fingerprint
 from qovery_job_mcp.audit import note as audit_note
 from qovery_job_mcp.config import ConfirmPolicy
+from qovery_job_mcp.operations.answers import answer_json
 from qovery_job_mcp.operations.confirming import NEVER_ASKS, Confirmer, Passthrough
 from qovery_job_mcp.operations.locks import InProcessJobLocks, JobLocks
 from qovery_job_mcp.operations.validation import (
-    MAX_NESTING,
     check_edit_arguments,
-    nesting_exceeds,
     validate_commit_ref,
     validate_job_id,
     validate_limit,
@@ -35,7 +34,6 @@ from qovery_job_mcp.qovery.errors import (
     quote_input,
 )
 from qovery_job_mcp.qovery.models import (
-    NOTHING_CHANGED,
     CommitList,
     CommitsAnswer,
     DeleteResult,
@@ -52,24 +50,6 @@ from qovery_job_mcp.qovery.upstream_errors import not_found_error
 EDIT_MAY_HAVE_LANDED = (
     "Qovery may have applied the edit anyway: read the job with get-job-id before retrying."
 )
-
-
-def _json(response: Any, what: str, consequence: str = NOTHING_CHANGED) -> Any:
-    try:
-        payload = response.json()
-    except (ValueError, RecursionError):
-        # RecursionError: a body nested thousands deep is not a JSON document anyone can use.
-        raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is not JSON. {consequence}"
-        ) from None
-    # A document cannot nest deeper than it has brackets: counting them (in C) spares most answers the walk.
-    body: bytes = response.content
-    if body.count(b"{") + body.count(b"[") > MAX_NESTING and nesting_exceeds(payload):
-        raise UnexpectedAnswerError(
-            f"Qovery answered unexpectedly (HTTP {response.status_code}): the {what} is nested more than "
-            f"{MAX_NESTING} levels deep. {consequence}"
-        )
-    return payload
 
 
 #: How many versions' settings the server remembers, to say what changed since a stale expected_version.
@@ -110,7 +90,7 @@ class JobOperations:
         response = await self.client.request("GET", f"/job/{job_id}", credential=credential)
         if response.status_code == 404:
             raise not_found_error(job_id)
-        payload = _json(response, "job")
+        payload = answer_json(response, "job")
         parse_answer(Job, payload, "job")
         require_same_job(job_id, payload)
         return dict(payload)
@@ -120,7 +100,7 @@ class JobOperations:
         response = await self.client.request("GET", f"/job/{job_id}/status", credential=credential)
         if response.status_code == 404:
             raise not_found_error(job_id)
-        payload = _json(response, "status")
+        payload = answer_json(response, "status")
         parse_answer(JobStatus, payload, "status")
         return dict(payload)
 
@@ -148,7 +128,7 @@ class JobOperations:
         )
         if response.status_code == 404:
             raise not_found_error(job_id)
-        payload = _json(response, "commit list")
+        payload = answer_json(response, "commit list")
         parse_answer(CommitsAnswer, payload, "commit list")
         commits = [commit for commit in payload.get("results") or [] if commit is not None]
         return {"results": commits[:limit], "total": len(commits), "truncated": len(commits) > limit}
@@ -260,7 +240,7 @@ class JobOperations:
         if response.status_code == 404:
             raise not_found_error(job_id)
         try:
-            updated = _json(response, "edited job", EDIT_MAY_HAVE_LANDED)
+            updated = answer_json(response, "edited job", EDIT_MAY_HAVE_LANDED)
             parse_answer(Job, updated, "edited job", EDIT_MAY_HAVE_LANDED)
             require_same_job(job_id, updated, "edited job")
         except UnexpectedAnswerError as unreadable:
