@@ -127,6 +127,15 @@ class CommitList(TypedDict):
     ]
 
 
+#: A write that went ahead with nobody asked says so in its result (both write results share the field).
+NotAsked = Annotated[
+    Literal["not-asked"],
+    Field(
+        description="Set when the write went ahead with nobody asked (the client cannot ask); `message` says why."
+    ),
+]
+
+
 class DeleteResult(TypedDict):
     job_id: str
     deleted: Annotated[bool, Field(description="False when no such job existed, or the user declined.")]
@@ -138,28 +147,12 @@ class DeleteResult(TypedDict):
             dict[str, Any], Field(description="The request that would recreate the job, for your records.")
         ]
     ]
-    confirmed: NotRequired[
-        Annotated[
-            Literal["not-asked"],
-            Field(
-                description="Set when the write went ahead with nobody asked (the client cannot ask); `message` "
-                "says why."
-            ),
-        ]
-    ]
+    confirmed: NotRequired[NotAsked]
 
 
 class EditResult(TypedDict):
     dry_run: bool
-    confirmed: NotRequired[
-        Annotated[
-            Literal["not-asked"],
-            Field(
-                description="Set when the write went ahead with nobody asked (the client cannot ask); `message` "
-                "says why."
-            ),
-        ]
-    ]
+    confirmed: NotRequired[NotAsked]
     applied: NotRequired[
         Annotated[
             bool, Field(description="False when the user declined, or the job changed while they were asked.")
