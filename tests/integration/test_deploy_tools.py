@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from qovery_job_mcp.operations.deploy_rules import poll_times
+from tests.support.audit import captured_audit
 from tests.support.clients import FakeTime
 from tests.support.constants import API_KEY, MIGRATIONS, NIGHTLY
 from tests.support.deploying import DeployWorld, deploy_client, deploy_settings
@@ -118,19 +119,25 @@ async def test_cancelling_the_call_stops_the_polling_and_nothing_else(
     waiting = FakeTime(now=time_.now)
     waiting.sleep = sleep  # type: ignore[method-assign]
     waiting.clock = lambda: time_.now  # type: ignore[method-assign]
-    async with (
-        deploy_client(deploy_settings(world.url), waiting) as client,
-        anyio.create_task_group() as group,
-    ):
-        group.start_soon(
-            client.call_tool, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": 600}
-        )
-        with anyio.fail_after(5):
-            await polling.wait()
-        group.cancel_scope.cancel()
+    with captured_audit() as audit:
+        async with (
+            deploy_client(deploy_settings(world.url), waiting) as client,
+            anyio.create_task_group() as group,
+        ):
+            group.start_soon(
+                client.call_tool, "deploy-job", {"job_id": NIGHTLY, "image_tag": "1.9.0", "wait_seconds": 600}
+            )
+            with anyio.fail_after(5):
+                await polling.wait()
+            group.cancel_scope.cancel()
     reads = world.status_reads()
     assert reads == 2
     assert world.posts() == [f"/job/{NIGHTLY}/deploy"]  # no stop, nothing else was sent
+    # The deploy Qovery accepted is audited all the same, as the cancelled call it was.
+    [line] = audit.parsed
+    assert line["outcome"] == "applied"
+    assert line["reason"] == "cancelled"
+    assert line["deployment_request_id"]
 
 
 @pytest.mark.parametrize(
