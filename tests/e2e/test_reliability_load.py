@@ -48,6 +48,9 @@ SLACK = 6.0
 CAUSES = re.compile(
     r"Qovery is rate-limiting requests|Qovery failed to answer|Qovery did not answer in time"
     r"|Qovery answered unexpectedly|Qovery failed with HTTP"
+    # Qovery's 429s hold every call back (the shared budget); a call still held after its short waits is
+    # refused with when to retry: as clear as the rate-limit sentence, and counted with the errors below.
+    r"|request budget for this credential is spent"
 )
 MIX: list[tuple[str, dict[str, Any]]] = [
     ("get-job-id", {"job_id": NIGHTLY}),
